@@ -1,0 +1,59 @@
+# kashim — one Makefile: make, make check, make bench, make install.
+#
+# Areas add themselves through mk/*.mk fragments: a fragment appends its
+# test programs to CHECK_BINS (Check binaries run by `make check`) and the
+# programs those tests exec to TEST_PROGS.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+libdir  ?= $(PREFIX)/lib
+bindir  ?= $(PREFIX)/bin
+mandir  ?= $(PREFIX)/share/man
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+           -Wstrict-prototypes -Wformat-security
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+SHIM_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE \
+              -fPIC -fvisibility=hidden -pthread
+SHIM_LDFLAGS = -shared -Wl,-soname,libkashim.so -Wl,-z,now -Wl,-z,relro \
+               -Wl,--version-script=shim/libkashim.map
+SHIM_LIBS = -ldl -pthread
+
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+TEST_CFLAGS  = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Ishim -Itests \
+               $(CHECK_CFLAGS) -pthread
+
+-include config.mak
+
+SHIM_SRCS := $(sort $(wildcard shim/*.c))
+SHIM_OBJS := $(patsubst shim/%.c,build/shim/%.o,$(SHIM_SRCS))
+LIB       := build/libkashim.so
+
+CHECK_BINS :=
+TEST_PROGS :=
+
+.PHONY: all check bench install uninstall clean demo
+all: $(LIB)
+
+build/shim/%.o: shim/%.c $(wildcard shim/*.h) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(LIB): $(SHIM_OBJS) shim/libkashim.map
+	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
+
+-include $(sort $(wildcard mk/*.mk))
+
+# Every Check binary runs with the built library's absolute path at hand
+# (tests decide themselves whether to preload it); TEST_PREFIX may name a
+# wrapper such as valgrind.  KASHIM_TESTLIB points the tests at another copy.
+KASHIM_TESTLIB ?= $(abspath $(LIB))
+check: $(LIB) $(CHECK_BINS) $(TEST_PROGS)
+	@KASHIM_TESTLIB='$(KASHIM_TESTLIB)' KASHIM_TOP='$(CURDIR)' \
+	  TEST_PREFIX='$(TEST_PREFIX)' sh tests/run-checks.sh $(CHECK_BINS)
+
+clean:
+	rm -rf build

@@ -1,0 +1,391 @@
+/* kashim — what happens to a TCP socket at each step (see apply.h). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "apply.h"
+#include "fdtable.h"
+#include "kashim.h"
+#include "log.h"
+#include "plan.h"
+#include "real.h"
+#include "watch.h"
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static int is_inet(const struct sockaddr *sa, socklen_t len)
+{
+	if (!sa || len < sizeof(sa_family_t))
+		return 0;
+	if (sa->sa_family == AF_INET)
+		return len >= sizeof(struct sockaddr_in);
+	if (sa->sa_family == AF_INET6)
+		return len >= sizeof(struct sockaddr_in6);
+	return 0;
+}
+
+static void set_peer(struct kashim_fd *e, const struct sockaddr *sa)
+{
+	memset(e->addr, 0, sizeof(e->addr));
+	e->family = (uint8_t)sa->sa_family;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		memcpy(e->addr, &in->sin_addr, 4);
+		e->port = in->sin_port;
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		memcpy(e->addr, &in6->sin6_addr, 16);
+		e->port = in6->sin6_port;
+	}
+}
+
+/* The inode identifies the socket when a line is written later; only the
+ * log needs it, so only then is it worth the fstat. */
+static uint64_t inode_if_logging(int fd)
+{
+	struct stat st;
+
+	if (!kashim_logging || fstat(fd, &st) != 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+static int getsockopt_int(int fd, int level, int name, int *v)
+{
+	socklen_t len = sizeof(*v);
+
+	return KASHIM_REAL(getsockopt)(fd, level, name, v, &len);
+}
+
+/* A socket kashim did not see being made: ask the kernel once. */
+static void classify(int fd, struct kashim_fd *e)
+{
+	int domain, type, protocol;
+
+	e->kind = KIND_OTHER;
+	if (getsockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &domain) != 0 ||
+	    getsockopt_int(fd, SOL_SOCKET, SO_TYPE, &type) != 0 ||
+	    getsockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &protocol) != 0)
+		return;
+	if (kashim_is_tcp(domain, type, protocol)) {
+		e->kind = KIND_TCP;
+		e->family = (uint8_t)domain;
+	}
+}
+
+static void set_options(int fd, const struct kashim_plan *p)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		KASHIM_REAL(setsockopt)(fd, p->opt[i].level, p->opt[i].name,
+					&p->opt[i].value, sizeof(int));
+}
+
+static void mark_configured(struct kashim_fd *e, const struct kashim_plan *p)
+{
+	e->idle = (uint16_t)p->idle;
+	e->intvl = (uint16_t)p->intvl;
+	e->cnt = (uint8_t)p->cnt;
+	e->flags |= FD_DECIDED | FD_CONFIGURED;
+}
+
+/* Which filter leaves this connection alone, or NULL to configure it.
+ * port is the service port in network order; addr is the peer's, when
+ * known (a listener decides before it has peers). */
+static const char *filtered_out(int dir, uint16_t port, int family,
+				const void *addr)
+{
+	if (!(kashim_cfg.direction & dir))
+		return "direction";
+	if (kashim_cfg.ports.n && !kashim_port_selected(&kashim_cfg.ports,
+							ntohs(port)))
+		return "ports";
+	if (addr && kashim_cfg.nets.n &&
+	    !kashim_net_selected(&kashim_cfg.nets, family, addr))
+		return "nets";
+	return NULL;
+}
+
+/* ---- socket ------------------------------------------------------------ */
+
+void kashim_on_socket(int fd, int domain, int type, int protocol)
+{
+	struct kashim_fd e;
+
+	if (domain != AF_INET && domain != AF_INET6) {
+		fdt_forget(fd);         /* a stale entry on a reused number */
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.kind = kashim_is_tcp(domain, type, protocol) ? KIND_TCP : KIND_OTHER;
+	e.family = (uint8_t)domain;
+	fdt_store(fd, &e);
+}
+
+/* ---- connect ----------------------------------------------------------- */
+
+void kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct kashim_fd e;
+	struct kashim_plan p;
+	const char *skip;
+
+	if (!is_inet(sa, len) || fdt_lock(fd, &e) != 0)
+		return;
+	if (e.kind == KIND_UNKNOWN)
+		classify(fd, &e);
+	if (e.kind != KIND_TCP || (e.flags & FD_DECIDED)) {
+		fdt_unlock(fd, &e);
+		return;
+	}
+	e.role = ROLE_OUT;
+	set_peer(&e, sa);
+	e.born_ms = kashim_now_ms();
+	e.ino = inode_if_logging(fd);
+	e.flags |= FD_DECIDED;
+	skip = filtered_out(KASHIM_DIR_OUT, e.port, e.family, e.addr);
+	if (!skip) {
+		kashim_plan_first(&kashim_cfg, &e, 1, &p);
+		mark_configured(&e, &p);
+	}
+	fdt_unlock(fd, &e);
+	if (skip) {
+		kashim_log_decision(fd, &e, "skipped", skip, NULL);
+		return;
+	}
+	set_options(fd, &p);
+	kashim_log_decision(fd, &e, "configured", NULL, &p);
+	kashim_watch_ensure();
+}
+
+/* ---- listen and accept ------------------------------------------------- */
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_in6 sa;         /* its port sits where sin_port does */
+	socklen_t len = sizeof(sa);
+
+	memset(&sa, 0, sizeof(sa));
+	if (KASHIM_REAL(getsockname)(fd, (struct sockaddr *)&sa, &len) != 0)
+		return 0;
+	return sa.sin6_port;
+}
+
+/* Options on a listener are inherited by every connection it accepts, so
+ * one set of setsockopt calls here saves them on each accept — unless a
+ * net filter needs each peer's address: then accept decides per peer. */
+static int decide_listener(int fd, struct kashim_fd *e,
+			   struct kashim_plan *p, const char **skip)
+{
+	e->role = ROLE_LISTEN;
+	e->flags |= FD_DECIDED;
+	if (kashim_cfg.ports.n)
+		e->port = local_port(fd);
+	*skip = filtered_out(KASHIM_DIR_IN, e->port, e->family, NULL);
+	if (*skip)
+		return 0;
+	if (kashim_cfg.nets.n) {
+		e->flags |= FD_PER_PEER;
+		return 0;
+	}
+	kashim_plan_first(&kashim_cfg, e, 0, p);
+	mark_configured(e, p);
+	return 1;
+}
+
+static void listener_decided(int fd, const struct kashim_fd *e,
+			     const struct kashim_plan *p, int set,
+			     const char *skip)
+{
+	if (set)
+		set_options(fd, p);
+	kashim_log_decision(fd, e, skip ? "skipped" : "configured", skip,
+			    set ? p : NULL);
+}
+
+void kashim_before_listen(int fd)
+{
+	struct kashim_fd e;
+	struct kashim_plan p;
+	const char *skip = NULL;
+	int set;
+
+	if (fdt_lock(fd, &e) != 0)
+		return;
+	if (e.kind == KIND_UNKNOWN)
+		classify(fd, &e);
+	if (e.kind != KIND_TCP || (e.flags & FD_DECIDED)) {
+		fdt_unlock(fd, &e);
+		return;
+	}
+	set = decide_listener(fd, &e, &p, &skip);
+	fdt_unlock(fd, &e);
+	listener_decided(fd, &e, &p, set, skip);
+}
+
+/* A listener kashim never saw (systemd socket activation, inetd, a parent
+ * that exec'ed us): decide it now.  Connections already queued were made
+ * before it had the options, so accepts stay "pending" until one shows
+ * them inherited; the accept queue is FIFO, so every later one has them. */
+static void adopt_listener(int lfd)
+{
+	struct kashim_fd e;
+	struct kashim_plan p;
+	const char *skip = NULL;
+	int set;
+
+	if (fdt_lock(lfd, &e) != 0)
+		return;
+	if (e.kind == KIND_UNKNOWN)
+		classify(lfd, &e);
+	if (e.kind != KIND_TCP || (e.flags & FD_DECIDED)) {
+		fdt_unlock(lfd, &e);
+		return;
+	}
+	set = decide_listener(lfd, &e, &p, &skip);
+	if (set)
+		e.flags |= FD_PENDING;
+	fdt_unlock(lfd, &e);
+	listener_decided(lfd, &e, &p, set, skip);
+}
+
+int kashim_accept_needs_peer(int lfd)
+{
+	struct kashim_fd l;
+
+	fdt_read(lfd, &l);
+	if (l.kind == KIND_UNKNOWN) {
+		adopt_listener(lfd);
+		fdt_read(lfd, &l);
+	}
+	if (l.kind != KIND_TCP)
+		return 0;
+	return (l.flags & FD_PER_PEER) || kashim_logging;
+}
+
+/* While a listener is pending: does the accepted socket carry the last
+ * option kashim put on the listener? */
+static int inherited(int nfd, const struct kashim_plan *p)
+{
+	const struct kashim_opt *o = &p->opt[p->n - 1];
+	int v;
+
+	return getsockopt_int(nfd, o->level, o->name, &v) == 0 &&
+	       v == o->value;
+}
+
+static void settle_pending(int lfd, int nfd, struct kashim_fd *e)
+{
+	struct kashim_fd l;
+	struct kashim_plan p;
+
+	kashim_plan_first(&kashim_cfg, e, 0, &p);
+	if (p.n == 0)
+		return;
+	if (!inherited(nfd, &p)) {
+		set_options(nfd, &p);
+		return;
+	}
+	if (fdt_lock(lfd, &l) == 0) {
+		l.flags &= (uint8_t)~FD_PENDING;
+		fdt_unlock(lfd, &l);
+	}
+}
+
+static void accepted_entry(const struct kashim_fd *l,
+			   const struct sockaddr *peer, struct kashim_fd *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = KIND_TCP;
+	e->family = l->family;
+	e->role = ROLE_IN;
+	e->user_set = l->user_set;      /* inherited along with the values */
+	e->idle = l->idle;
+	e->intvl = l->intvl;
+	e->cnt = l->cnt;
+	if (peer)
+		set_peer(e, peer);
+	e->port = peer ? e->port : 0;
+	e->born_ms = kashim_now_ms();
+}
+
+void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
+			 socklen_t len)
+{
+	struct kashim_fd l, e;
+	struct kashim_plan p;
+	const char *skip = NULL;
+
+	fdt_read(lfd, &l);
+	if (l.kind != KIND_TCP) {
+		fdt_forget(nfd);
+		return;
+	}
+	accepted_entry(&l, is_inet(peer, len) ? peer : NULL, &e);
+	e.ino = inode_if_logging(nfd);
+	e.flags = FD_DECIDED;
+	if (l.flags & FD_CONFIGURED) {
+		e.flags |= FD_CONFIGURED;
+		if (l.flags & FD_PENDING)
+			settle_pending(lfd, nfd, &e);
+	} else if (l.flags & FD_PER_PEER) {
+		skip = filtered_out(KASHIM_DIR_IN, l.port, e.family,
+				    is_inet(peer, len) ? e.addr : NULL);
+		if (!skip) {
+			kashim_plan_first(&kashim_cfg, &e, 0, &p);
+			mark_configured(&e, &p);
+			set_options(nfd, &p);
+		}
+	}
+	fdt_store(nfd, &e);
+	if (l.flags & FD_PER_PEER)
+		kashim_log_decision(nfd, &e, skip ? "skipped" : "configured",
+				    skip, skip ? NULL : &p);
+	if (e.flags & FD_CONFIGURED)
+		kashim_watch_ensure();
+}
+
+/* ---- setsockopt -------------------------------------------------------- */
+
+static void remember_value(struct kashim_fd *e, int bit, int v)
+{
+	if (bit == OPT_IDLE)
+		e->idle = (uint16_t)v;
+	else if (bit == OPT_INTVL)
+		e->intvl = (uint16_t)v;
+	else if (bit == OPT_CNT)
+		e->cnt = (uint8_t)v;
+}
+
+void kashim_after_setsockopt(int fd, int level, int name, const void *val,
+			     socklen_t len)
+{
+	struct kashim_fd e;
+	struct kashim_plan p;
+	int bit = kashim_option_bit(level, name), v = 0;
+
+	if (!bit || fdt_lock(fd, &e) != 0)
+		return;
+	if (e.kind == KIND_UNKNOWN)
+		classify(fd, &e);
+	if (e.kind != KIND_TCP) {
+		fdt_unlock(fd, &e);
+		return;
+	}
+	if (val && len >= sizeof(int))
+		memcpy(&v, val, sizeof(int));
+	e.user_set |= (uint8_t)bit;
+	p.n = 0;
+	if (!kashim_cfg.override)
+		remember_value(&e, bit, v);
+	if (e.flags & FD_CONFIGURED) {
+		kashim_plan_after_user(&kashim_cfg, &e, bit, &p);
+		mark_configured(&e, &p);
+	}
+	fdt_unlock(fd, &e);
+	set_options(fd, &p);
+}

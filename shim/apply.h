@@ -1,0 +1,28 @@
+/* kashim — what happens to a TCP socket at each step of its life.
+ *
+ * The hooks call these after deciding the call is kashim's business; each
+ * one keeps errno as it found it and never changes what the program's own
+ * call returns.  The only syscalls are the setsockopt calls of the plan,
+ * plus, for sockets kashim did not see being made (inherited ones), the
+ * getsockopt calls that tell whether they are TCP.
+ */
+#ifndef KASHIM_APPLY_H
+#define KASHIM_APPLY_H
+
+#include <sys/socket.h>
+
+void kashim_on_socket(int fd, int domain, int type, int protocol);
+void kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len);
+void kashim_before_listen(int fd);
+
+/* Does accept() on this listener need the peer's address (for a filter,
+ * the log or the debug lines)?  Decides inherited listeners on first use. */
+int kashim_accept_needs_peer(int lfd);
+/* peer may be NULL when not needed. */
+void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
+			 socklen_t len);
+
+void kashim_after_setsockopt(int fd, int level, int name, const void *val,
+			     socklen_t len);
+
+#endif

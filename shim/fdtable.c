@@ -1,0 +1,220 @@
+/* kashim — the per-fd table (see fdtable.h for the design). */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "fdtable.h"
+
+#define WORDS (sizeof(struct kashim_fd) / sizeof(uint64_t))
+#define SPIN_LIMIT 4096
+
+union slot {
+	struct kashim_fd fd;
+	uint64_t w[WORDS];
+};
+
+/* Page 0 is static: most programs never need another, and .bss is free
+ * until touched.  The others are published with a CAS. */
+static union slot page0[KASHIM_FDT_PAGE];
+static union slot *pages[KASHIM_FDT_PAGES] = { page0 };
+
+static union slot *slot_of(int fd, int create)
+{
+	union slot *pg, *fresh;
+	unsigned n;
+
+	if (fd < 0 || fd >= KASHIM_FDT_MAX)
+		return NULL;
+	n = (unsigned)fd / KASHIM_FDT_PAGE;
+	pg = __atomic_load_n(&pages[n], __ATOMIC_ACQUIRE);
+	if (pg || !create)
+		return pg ? &pg[(unsigned)fd % KASHIM_FDT_PAGE] : NULL;
+	fresh = mmap(NULL, sizeof(page0), PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fresh == MAP_FAILED)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&pages[n], &pg, fresh, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		munmap(fresh, sizeof(page0));   /* another thread won */
+	else
+		pg = fresh;
+	return &pg[(unsigned)fd % KASHIM_FDT_PAGE];
+}
+
+static void copy_words_in(union slot *s, struct kashim_fd *out)
+{
+	union slot tmp;
+	unsigned i;
+
+	for (i = 0; i < WORDS; i++)
+		tmp.w[i] = __atomic_load_n(&s->w[i], __ATOMIC_RELAXED);
+	*out = tmp.fd;
+}
+
+/* Word 0 also holds seq; the writer owns seq (it is odd), so writing back
+ * the value it already has keeps the whole copy word-sized. */
+static void copy_words_out(union slot *s, const struct kashim_fd *in)
+{
+	union slot tmp;
+	unsigned i;
+
+	tmp.fd = *in;
+	tmp.fd.seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
+	for (i = 0; i < WORDS; i++)
+		__atomic_store_n(&s->w[i], tmp.w[i], __ATOMIC_RELAXED);
+}
+
+void fdt_read(int fd, struct kashim_fd *out)
+{
+	union slot *s = slot_of(fd, 0);
+	uint32_t before, after;
+	int tries;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return;
+	for (tries = 0; tries < SPIN_LIMIT; tries++) {
+		before = __atomic_load_n(&s->fd.seq, __ATOMIC_ACQUIRE);
+		if (before & 1)
+			continue;
+		copy_words_in(s, out);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		after = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
+		if (before == after)
+			return;
+	}
+	memset(out, 0, sizeof(*out));   /* a writer is stuck: say "unknown" */
+}
+
+static int take(union slot *s)
+{
+	uint32_t seq;
+	int tries;
+
+	for (tries = 0; tries < SPIN_LIMIT; tries++) {
+		seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
+		if (!(seq & 1) &&
+		    __atomic_compare_exchange_n(&s->fd.seq, &seq, seq + 1, 0,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return 0;
+	}
+	return -1;
+}
+
+static void give_back(union slot *s)
+{
+	__atomic_fetch_add(&s->fd.seq, 1, __ATOMIC_RELEASE);
+}
+
+int fdt_lock(int fd, struct kashim_fd *e)
+{
+	union slot *s = slot_of(fd, 1);
+
+	if (!s || take(s) != 0)
+		return -1;
+	copy_words_in(s, e);
+	return 0;
+}
+
+void fdt_unlock(int fd, const struct kashim_fd *e)
+{
+	union slot *s = slot_of(fd, 0);
+
+	copy_words_out(s, e);
+	give_back(s);
+}
+
+void fdt_store(int fd, const struct kashim_fd *e)
+{
+	struct kashim_fd old;
+
+	if (fdt_lock(fd, &old) == 0)
+		fdt_unlock(fd, e);
+}
+
+static uint8_t kind_of(union slot *s)
+{
+	union slot tmp;
+
+	tmp.w[0] = __atomic_load_n(&s->w[0], __ATOMIC_RELAXED);
+	return tmp.fd.kind;
+}
+
+void fdt_forget(int fd)
+{
+	static const struct kashim_fd zero;
+	union slot *s = slot_of(fd, 0);
+
+	/* Reading the kind first keeps close() of untracked fds write-free. */
+	if (!s || kind_of(s) == KIND_UNKNOWN)
+		return;
+	if (take(s) == 0) {
+		copy_words_out(s, &zero);
+		give_back(s);
+	}
+}
+
+void fdt_forget_range(unsigned lo, unsigned hi)
+{
+	unsigned fd;
+
+	if (hi >= KASHIM_FDT_MAX)
+		hi = KASHIM_FDT_MAX - 1;
+	for (fd = lo; fd <= hi && fd >= lo; fd++) {
+		if (fd % KASHIM_FDT_PAGE == 0 && !slot_of((int)fd, 0)) {
+			fd += KASHIM_FDT_PAGE - 1;      /* whole page absent */
+			continue;
+		}
+		fdt_forget((int)fd);
+	}
+}
+
+void fdt_copy(int from, int to)
+{
+	struct kashim_fd e;
+
+	fdt_read(from, &e);
+	if (e.kind == KIND_UNKNOWN)
+		fdt_forget(to);
+	else
+		fdt_store(to, &e);
+}
+
+int fdt_each_connection(int (*fn)(int fd, const struct kashim_fd *e, void *ctx),
+			void *ctx)
+{
+	struct kashim_fd e;
+	unsigned n, i;
+	int rc;
+
+	for (n = 0; n < KASHIM_FDT_PAGES; n++) {
+		if (!__atomic_load_n(&pages[n], __ATOMIC_ACQUIRE))
+			continue;
+		for (i = 0; i < KASHIM_FDT_PAGE; i++) {
+			int fd = (int)(n * KASHIM_FDT_PAGE + i);
+
+			fdt_read(fd, &e);
+			if (e.kind != KIND_TCP ||
+			    (e.role != ROLE_OUT && e.role != ROLE_IN))
+				continue;
+			rc = fn(fd, &e, ctx);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+void fdt_after_fork(void)
+{
+	unsigned n, i;
+
+	for (n = 0; n < KASHIM_FDT_PAGES; n++) {
+		union slot *pg = pages[n];
+
+		if (!pg)
+			continue;
+		for (i = 0; i < KASHIM_FDT_PAGE; i++)
+			if (pg[i].fd.seq & 1)
+				pg[i].fd.seq++;
+	}
+}

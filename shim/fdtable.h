@@ -1,0 +1,98 @@
+/* kashim — what kashim knows about each file descriptor.
+ *
+ * A flat table indexed by fd, in pages that are allocated on first use: the
+ * first page (fds 0..1023) lives in .bss and so costs no syscall and no
+ * memory until it is written; later pages come from mmap.  An fd beyond the
+ * table (>= KASHIM_FDT_MAX) is simply not tracked: kashim then passes its
+ * calls through untouched, it never fails them.
+ *
+ * Each entry is 48 bytes and guarded by a sequence counter: writers take it
+ * with a compare-and-swap (giving up after a bounded spin, so a signal
+ * handler that interrupts a writer of the same fd cannot deadlock), readers
+ * retry on a torn read and never block.  The fields are copied word by word
+ * with relaxed atomics, which makes the seqlock well defined.
+ */
+#ifndef KASHIM_FDTABLE_H
+#define KASHIM_FDTABLE_H
+
+#include <stdint.h>
+
+#define KASHIM_FDT_PAGE 1024
+#define KASHIM_FDT_PAGES 1024
+#define KASHIM_FDT_MAX (KASHIM_FDT_PAGE * KASHIM_FDT_PAGES)
+
+enum kashim_kind {
+	KIND_UNKNOWN = 0,       /* never seen: made before kashim, or untracked */
+	KIND_OTHER,             /* an AF_INET/AF_INET6 socket that is not TCP */
+	KIND_TCP,
+};
+
+enum kashim_role {
+	ROLE_NONE = 0,
+	ROLE_OUT,               /* connect() */
+	ROLE_IN,                /* accepted */
+	ROLE_LISTEN,
+};
+
+/* flags */
+#define FD_DECIDED    0x01  /* kashim has decided about this socket */
+#define FD_CONFIGURED 0x02  /* ... and set its options (or they were inherited) */
+#define FD_PER_PEER   0x04  /* listener: decide per accepted peer */
+#define FD_PENDING    0x08  /* inherited listener: early accepts may lack options */
+#define FD_LOGGED     0x10  /* its dead-peer line is written */
+
+/* user_set: options the program set itself */
+#define OPT_KEEPALIVE 0x01
+#define OPT_IDLE      0x02
+#define OPT_INTVL     0x04
+#define OPT_CNT       0x08
+#define OPT_UT        0x10
+#define OPT_SYNCNT    0x20
+
+struct kashim_fd {
+	uint32_t seq;           /* odd while a writer holds the entry */
+	uint8_t kind;
+	uint8_t family;         /* AF_INET / AF_INET6, 0 when not known */
+	uint8_t role;
+	uint8_t flags;
+	uint8_t user_set;
+	uint8_t cnt;            /* TCP_KEEPCNT in force (or the program's) */
+	uint16_t idle;          /* TCP_KEEPIDLE in force (or the program's) */
+	uint16_t intvl;         /* TCP_KEEPINTVL in force (or the program's) */
+	uint16_t port;          /* network order: peer port, or a listener's own */
+	uint8_t addr[16];       /* peer address (IPv4 in the first 4 bytes) */
+	uint64_t ino;           /* socket inode when logging is on, else 0 */
+	int64_t born_ms;        /* CLOCK_MONOTONIC ms at connect/accept */
+};
+
+_Static_assert(sizeof(struct kashim_fd) == 48, "fd entry must stay 48 bytes");
+
+/* Copy of the entry for fd (all zero when unknown).  Never blocks. */
+void fdt_read(int fd, struct kashim_fd *out);
+
+/* Take the entry for writing: returns 0 and a copy in *e, or -1 when fd is
+ * out of range, the page cannot be had, or another writer holds it. */
+int fdt_lock(int fd, struct kashim_fd *e);
+/* Store *e (its seq is ignored) and release the entry. */
+void fdt_unlock(int fd, const struct kashim_fd *e);
+
+/* Replace the whole entry (a new socket on this fd number). */
+void fdt_store(int fd, const struct kashim_fd *e);
+
+/* Forget fd: it was closed.  Only memory is touched; no syscall. */
+void fdt_forget(int fd);
+void fdt_forget_range(unsigned lo, unsigned hi);
+
+/* The entry of `from` now also describes `to` (dup2 and friends). */
+void fdt_copy(int from, int to);
+
+/* Calls fn for every fd whose entry is a TCP connection (role OUT or IN);
+ * used by the watcher.  Stops when fn returns non-zero. */
+int fdt_each_connection(int (*fn)(int fd, const struct kashim_fd *e, void *ctx),
+			void *ctx);
+
+/* In a fork child: release entries left held by threads that do not exist
+ * there. */
+void fdt_after_fork(void);
+
+#endif

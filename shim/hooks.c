@@ -1,0 +1,336 @@
+/* kashim — the exported hooks.
+ *
+ * Each hook is a thin trampoline: it calls the real function with the
+ * program's own arguments and returns exactly what that returned, with
+ * the errno it left.  kashim's own work (in apply.c, log.c, fdtable.c)
+ * happens around it with errno saved and restored, and never on the
+ * success path of the read/write family: there a hook is one indirect
+ * call and one branch.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "fdtable.h"
+#include "kashim.h"
+#include "log.h"
+#include "plan.h"
+#include "real.h"
+
+#define KASHIM_EXPORT __attribute__((visibility("default")))
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef MSG_FASTOPEN
+#define MSG_FASTOPEN 0x20000000
+#endif
+
+/* ---- the errors that mean "peer dead" ---------------------------------- */
+
+/* ENETUNREACH (101), ECONNRESET (104), ETIMEDOUT (110) and EHOSTUNREACH
+ * (113) lie within 32 of each other: one subtraction and one compare turn
+ * away EAGAIN and EINTR, the errors an event loop sees all day. */
+#define DEAD_BASE ENETUNREACH
+#define DEAD_BIT(e) (1U << ((e) - DEAD_BASE))
+#define DEAD_MASK (DEAD_BIT(ENETUNREACH) | DEAD_BIT(ECONNRESET) | \
+		   DEAD_BIT(ETIMEDOUT) | DEAD_BIT(EHOSTUNREACH))
+_Static_assert(ECONNRESET > DEAD_BASE && ETIMEDOUT > DEAD_BASE &&
+	       EHOSTUNREACH > DEAD_BASE && ECONNRESET - DEAD_BASE < 32 &&
+	       ETIMEDOUT - DEAD_BASE < 32 && EHOSTUNREACH - DEAD_BASE < 32,
+	       "dead-peer errnos must fit one 32-bit mask");
+
+static inline int is_dead_errno(int e)
+{
+	unsigned d = (unsigned)e - DEAD_BASE;
+
+	return d < 32 && ((DEAD_MASK >> d) & 1);
+}
+
+static inline void check_failure(int fd)
+{
+	int e = errno;
+
+	if (KASHIM_UNLIKELY(is_dead_errno(e)))
+		kashim_report_dead(fd, e);
+}
+
+/* ---- socket, connect, listen ------------------------------------------- */
+
+KASHIM_EXPORT int socket(int domain, int type, int protocol)
+{
+	int fd = KASHIM_REAL(socket)(domain, type, protocol);
+	int saved = errno;
+
+	if (fd >= 0 && kashim_active())
+		kashim_on_socket(fd, domain, type, protocol);
+	errno = saved;
+	return fd;
+}
+
+KASHIM_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int saved = errno;
+
+	if (kashim_active())
+		kashim_before_connect(fd, sa, len);
+	errno = saved;
+	return KASHIM_REAL(connect)(fd, sa, len);
+}
+
+KASHIM_EXPORT int listen(int fd, int backlog)
+{
+	int saved = errno;
+
+	if (kashim_active())
+		kashim_before_listen(fd);
+	errno = saved;
+	return KASHIM_REAL(listen)(fd, backlog);
+}
+
+/* ---- accept ------------------------------------------------------------ */
+
+static int real_accept_any(int fd, struct sockaddr *sa, socklen_t *len,
+			   int flags, int four)
+{
+	if (four)
+		return KASHIM_REAL(accept4)(fd, sa, len, flags);
+	return KASHIM_REAL(accept)(fd, sa, len);
+}
+
+/* The peer's address comes from accept() itself.  When the program asks
+ * for none, kashim passes a buffer of its own (which changes nothing the
+ * program can see); when the program's buffer was too small for it, one
+ * getpeername() fills the gap. */
+static int kashim_accept(int fd, struct sockaddr *sa, socklen_t *len,
+			 int flags, int four)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr *peer = NULL;
+	socklen_t sslen = sizeof(ss), given = 0, plen = 0;
+	int nfd, saved = errno, need;
+
+	if (!kashim_active())
+		return real_accept_any(fd, sa, len, flags, four);
+	need = kashim_accept_needs_peer(fd);
+	errno = saved;
+	if (need && !sa) {
+		nfd = real_accept_any(fd, (struct sockaddr *)&ss, &sslen,
+				      flags, four);
+		peer = (struct sockaddr *)&ss;
+		plen = sslen;
+	} else {
+		if (need && len)
+			given = *len;
+		nfd = real_accept_any(fd, sa, len, flags, four);
+	}
+	if (nfd < 0)
+		return nfd;
+	saved = errno;
+	if (need && sa && len) {
+		if (*len <= given) {
+			peer = sa;
+			plen = *len;
+		} else if (getpeername(nfd, (struct sockaddr *)&ss,
+				       &sslen) == 0) {
+			peer = (struct sockaddr *)&ss;
+			plen = sslen;
+		}
+	}
+	kashim_after_accept(fd, nfd, peer, plen);
+	errno = saved;
+	return nfd;
+}
+
+KASHIM_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	return kashim_accept(fd, sa, len, 0, 0);
+}
+
+KASHIM_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *len,
+			  int flags)
+{
+	return kashim_accept(fd, sa, len, flags, 1);
+}
+
+/* ---- socket options ---------------------------------------------------- */
+
+KASHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val,
+			     socklen_t len)
+{
+	int r = KASHIM_REAL(setsockopt)(fd, level, name, val, len);
+	int saved = errno;
+
+	if (r == 0 && kashim_option_bit(level, name) && kashim_active())
+		kashim_after_setsockopt(fd, level, name, val, len);
+	errno = saved;
+	return r;
+}
+
+/* Event loops learn a connection's fate from SO_ERROR after poll/epoll;
+ * the program reads (and so consumes) it here, kashim only looks. */
+KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
+			     socklen_t *len)
+{
+	int r = KASHIM_REAL(getsockopt)(fd, level, name, val, len);
+	int v;
+
+	if (r == 0 && level == SOL_SOCKET && name == SO_ERROR && val &&
+	    *len >= sizeof(int)) {
+		memcpy(&v, val, sizeof(v));
+		if (is_dead_errno(v))
+			kashim_report_dead(fd, v);
+	}
+	return r;
+}
+
+/* ---- close and dup: keeping the fd table true -------------------------- */
+
+/* The entry goes before the fd does: once closed, the number may be handed
+ * to another thread's new socket, whose entry must not be wiped. */
+KASHIM_EXPORT int close(int fd)
+{
+	fdt_forget(fd);
+	return KASHIM_REAL(close)(fd);
+}
+
+KASHIM_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
+{
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		fdt_forget_range(lo, hi);
+	return KASHIM_REAL(close_range)(lo, hi, flags);
+}
+
+static int copied(int from, int to)
+{
+	int saved = errno;
+
+	if (to >= 0 && to != from)
+		fdt_copy(from, to);
+	errno = saved;
+	return to;
+}
+
+KASHIM_EXPORT int dup(int fd)
+{
+	return copied(fd, KASHIM_REAL(dup)(fd));
+}
+
+/* "If oldfd is a valid file descriptor, and newfd has the same value as
+ * oldfd, then dup2() does nothing" (dup(2)): copied() leaves it alone. */
+KASHIM_EXPORT int dup2(int fd, int to)
+{
+	return copied(fd, KASHIM_REAL(dup2)(fd, to));
+}
+
+KASHIM_EXPORT int dup3(int fd, int to, int flags)
+{
+	return copied(fd, KASHIM_REAL(dup3)(fd, to, flags));
+}
+
+static int fcntl_result(int fd, int cmd, int r)
+{
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+		return copied(fd, r);
+	return r;
+}
+
+KASHIM_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_result(fd, cmd, KASHIM_REAL(fcntl)(fd, cmd, arg));
+}
+
+KASHIM_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_result(fd, cmd, KASHIM_REAL(fcntl64)(fd, cmd, arg));
+}
+
+/* ---- the read and write families --------------------------------------- */
+
+/* One definition per hook: call, and look closer only on failure. */
+#define KASHIM_IO_HOOK(ret, name, params, args) \
+	KASHIM_EXPORT ret name params \
+	{ \
+		ret r = KASHIM_REAL(name) args; \
+		if (KASHIM_UNLIKELY(r < 0)) \
+			check_failure(fd); \
+		return r; \
+	}
+
+KASHIM_IO_HOOK(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
+KASHIM_IO_HOOK(ssize_t, readv, (int fd, const struct iovec *v, int n),
+	       (fd, v, n))
+KASHIM_IO_HOOK(ssize_t, recv, (int fd, void *b, size_t n, int fl),
+	       (fd, b, n, fl))
+KASHIM_IO_HOOK(ssize_t, recvfrom, (int fd, void *b, size_t n, int fl,
+	       struct sockaddr *sa, socklen_t *len), (fd, b, n, fl, sa, len))
+KASHIM_IO_HOOK(ssize_t, recvmsg, (int fd, struct msghdr *m, int fl),
+	       (fd, m, fl))
+KASHIM_IO_HOOK(int, recvmmsg, (int fd, struct mmsghdr *m, unsigned n, int fl,
+	       struct timespec *t), (fd, m, n, fl, t))
+KASHIM_IO_HOOK(ssize_t, write, (int fd, const void *b, size_t n), (fd, b, n))
+KASHIM_IO_HOOK(ssize_t, writev, (int fd, const struct iovec *v, int n),
+	       (fd, v, n))
+KASHIM_IO_HOOK(ssize_t, send, (int fd, const void *b, size_t n, int fl),
+	       (fd, b, n, fl))
+KASHIM_IO_HOOK(int, sendmmsg, (int fd, struct mmsghdr *m, unsigned n, int fl),
+	       (fd, m, n, fl))
+KASHIM_IO_HOOK(ssize_t, __read_chk, (int fd, void *b, size_t n, size_t bl),
+	       (fd, b, n, bl))
+KASHIM_IO_HOOK(ssize_t, __recv_chk, (int fd, void *b, size_t n, size_t bl,
+	       int fl), (fd, b, n, bl, fl))
+KASHIM_IO_HOOK(ssize_t, __recvfrom_chk, (int fd, void *b, size_t n,
+	       size_t bl, int fl, struct sockaddr *sa, socklen_t *len),
+	       (fd, b, n, bl, fl, sa, len))
+
+/* TCP Fast Open connects inside sendto()/sendmsg(MSG_FASTOPEN), without a
+ * connect() call: configure the socket there, before the SYN leaves. */
+static void fastopen(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int saved = errno;
+
+	if (kashim_active())
+		kashim_before_connect(fd, sa, len);
+	errno = saved;
+}
+
+KASHIM_EXPORT ssize_t sendto(int fd, const void *b, size_t n, int fl,
+			     const struct sockaddr *sa, socklen_t len)
+{
+	ssize_t r;
+
+	if (KASHIM_UNLIKELY(fl & MSG_FASTOPEN))
+		fastopen(fd, sa, len);
+	r = KASHIM_REAL(sendto)(fd, b, n, fl, sa, len);
+	if (KASHIM_UNLIKELY(r < 0))
+		check_failure(fd);
+	return r;
+}
+
+KASHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int fl)
+{
+	ssize_t r;
+
+	if (KASHIM_UNLIKELY(fl & MSG_FASTOPEN) && m)
+		fastopen(fd, m->msg_name, m->msg_namelen);
+	r = KASHIM_REAL(sendmsg)(fd, m, fl);
+	if (KASHIM_UNLIKELY(r < 0))
+		check_failure(fd);
+	return r;
+}

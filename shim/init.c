@@ -1,0 +1,96 @@
+/* kashim — start-up: real symbols, configuration, fork handling.
+ *
+ * kashim_init() runs once, from our constructor or from whichever hook is
+ * called first (another library's constructor may call socket() before ours
+ * runs).  It makes no syscall unless the configuration asks for one (a log
+ * sink to check, a bad value to report): a program without TCP sockets sees
+ * nothing of kashim.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdtable.h"
+#include "kashim.h"
+#include "log.h"
+#include "real.h"
+#include "watch.h"
+
+struct kashim_config kashim_cfg;
+int kashim_ready;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static __thread int in_init KASHIM_TLS;
+
+/* Setting errors go straight to fd 2, once each, at start-up: the
+ * program's stderr is still the user's terminal or journal then. */
+static void warn_stderr(const char *line, void *ctx)
+{
+	char buf[KASHIM_PATH_MAX + 512];
+	size_t n = strlen(line);
+
+	(void)ctx; /* unused */
+	if (n > sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	memcpy(buf, line, n);
+	buf[n++] = '\n';
+	if (syscall(SYS_write, 2, buf, n) < 0)
+		return;
+}
+
+static const char *env(const char *name)
+{
+	return getenv(name);
+}
+
+static void after_fork_child(void)
+{
+	fdt_after_fork();
+	kashim_log_after_fork();
+	kashim_watch_after_fork();
+}
+
+static void do_init(void)
+{
+	in_init = 1;
+	kashim_resolve_all();
+	kashim_config_load(&kashim_cfg, env, getauxval(AT_SECURE) != 0,
+			   warn_stderr, NULL);
+	if (!kashim_cfg.disable) {
+		kashim_log_init(warn_stderr);
+		pthread_atfork(NULL, NULL, after_fork_child);
+	}
+	__atomic_store_n(&kashim_ready, 1, __ATOMIC_RELEASE);
+	in_init = 0;
+}
+
+void kashim_init(void)
+{
+	if (!in_init)
+		pthread_once(&once, do_init);
+}
+
+int kashim_active_slow(void)
+{
+	if (in_init)
+		return 0;
+	kashim_init();
+	return !kashim_cfg.disable;
+}
+
+long long kashim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((constructor)) static void kashim_constructor(void)
+{
+	kashim_init();
+}

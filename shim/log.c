@@ -1,0 +1,379 @@
+/* kashim — log sinks and the dead-peer report (see log.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kashim.h"
+#include "log.h"
+#include "logfmt.h"
+#include "real.h"
+#include "tcpinfo.h"
+
+#define TCPINFO_LEVEL IPPROTO_TCP
+#define TCPINFO_NAME 11         /* TCP_INFO */
+
+int kashim_logging;
+
+static int sink;                 /* enum kashim_sink in effect */
+static dev_t stderr_dev;
+static ino_t stderr_ino;
+static char syslog_path[sizeof(((struct sockaddr_un *)0)->sun_path)] =
+	"/dev/log";
+static long tz_offset;           /* seconds east of UTC, for syslog stamps */
+static long cached_pid;
+
+/* ---- set-up ------------------------------------------------------------ */
+
+static int open_log_file(void)
+{
+	return open(kashim_cfg.log_path,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+}
+
+static void file_unusable(kashim_warn_fn warn, int err)
+{
+	struct kashim_buf b;
+	char line[KASHIM_PATH_MAX + 200], name[16];
+
+	b.p = line;
+	b.cap = sizeof(line);
+	b.len = 0;
+	line[0] = '\0';
+	kb_str(&b, "kashim: KASHIM_LOG='");
+	kb_str(&b, kashim_cfg.log_path);
+	kb_str(&b, "' cannot be opened for appending (");
+	kb_str(&b, kashim_errname(err, name));
+	kb_str(&b, "); expected off, stderr, syslog or a writable absolute "
+		   "file path; using the default off");
+	warn(line, NULL);
+}
+
+static void syslog_setup(void)
+{
+	const char *p = getenv("KASHIM_SYSLOG_SOCKET");  /* for tests */
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (p && *p == '/' && strlen(p) < sizeof(syslog_path))
+		strcpy(syslog_path, p);
+	if (localtime_r(&now, &tm))
+		tz_offset = tm.tm_gmtoff;
+}
+
+void kashim_log_init(kashim_warn_fn warn)
+{
+	struct stat st;
+	int fd;
+
+	sink = kashim_cfg.sink;
+	if (sink == KASHIM_SINK_OFF && kashim_cfg.debug)
+		sink = KASHIM_SINK_STDERR;
+	if (sink == KASHIM_SINK_STDERR) {
+		if (fstat(2, &st) == 0) {
+			stderr_dev = st.st_dev;
+			stderr_ino = st.st_ino;
+		} else {
+			sink = KASHIM_SINK_OFF;  /* no stderr to write to */
+		}
+	} else if (sink == KASHIM_SINK_FILE) {
+		fd = open_log_file();
+		if (fd < 0) {
+			file_unusable(warn, errno);
+			sink = KASHIM_SINK_OFF;
+		} else {
+			KASHIM_REAL(close)(fd);
+		}
+	} else if (sink == KASHIM_SINK_SYSLOG) {
+		syslog_setup();
+	}
+	kashim_logging = sink != KASHIM_SINK_OFF;
+}
+
+long kashim_getpid(void)
+{
+	long pid = __atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
+
+	if (!pid) {
+		pid = (long)getpid();
+		__atomic_store_n(&cached_pid, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+void kashim_log_after_fork(void)
+{
+	__atomic_store_n(&cached_pid, 0, __ATOMIC_RELAXED);
+}
+
+/* ---- sinks ------------------------------------------------------------- */
+
+static void write_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = KASHIM_REAL(write)(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static int stderr_is_ours(void)
+{
+	struct stat st;
+
+	return fstat(2, &st) == 0 && st.st_dev == stderr_dev &&
+	       st.st_ino == stderr_ino;
+}
+
+/* "Nov 25 21:47:17" in the local time of start-up, computed by hand:
+ * localtime_r may read files and take locks, which a hook must not. */
+static void kb_syslog_stamp(struct kashim_buf *b)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	long long t = (long long)time(NULL) + tz_offset;
+	long long days = t / 86400, secs = t % 86400;
+	long long z = days + 719468, era = z / 146097;
+	long long doe = z - era * 146097;
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long long mp = (5 * doy + 2) / 153;
+	long long d = doy - (153 * mp + 2) / 5 + 1;
+	long long m = mp < 10 ? mp + 3 : mp - 9;
+	char mon[4] = { months[(m - 1) * 3], months[(m - 1) * 3 + 1],
+			months[(m - 1) * 3 + 2], '\0' };
+
+	kb_str(b, mon);
+	kb_str(b, d < 10 ? "  " : " ");
+	kb_num(b, d);
+	kb_str(b, secs / 3600 < 10 ? " 0" : " ");
+	kb_num(b, secs / 3600);
+	kb_str(b, (secs / 60) % 60 < 10 ? ":0" : ":");
+	kb_num(b, (secs / 60) % 60);
+	kb_str(b, secs % 60 < 10 ? ":0" : ":");
+	kb_num(b, secs % 60);
+}
+
+static void to_syslog(const char *msg)
+{
+	char line[KASHIM_LINE_MAX + 64];
+	struct kashim_buf b = { line, sizeof(line), 0 };
+	struct sockaddr_un sun;
+	int fd;
+
+	line[0] = '\0';
+	kb_str(&b, "<28>");     /* LOG_DAEMON | LOG_WARNING */
+	kb_syslog_stamp(&b);
+	kb_str(&b, " kashim[");
+	kb_num(&b, kashim_getpid());
+	kb_str(&b, "]: ");
+	kb_str(&b, msg);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, syslog_path, sizeof(sun.sun_path));
+	fd = KASHIM_REAL(socket)(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	KASHIM_REAL(sendto)(fd, line, b.len, MSG_NOSIGNAL,
+			    (struct sockaddr *)&sun, sizeof(sun));
+	KASHIM_REAL(close)(fd);
+}
+
+/* One line, one write: lines from threads and processes never mix. */
+static void emit(const char *msg)
+{
+	char line[KASHIM_LINE_MAX + 64];
+	struct kashim_buf b = { line, sizeof(line) - 1, 0 };
+	int fd;
+
+	if (sink == KASHIM_SINK_SYSLOG) {
+		to_syslog(msg);
+		return;
+	}
+	line[0] = '\0';
+	b.len = kashim_fmt_prefix(line, b.cap, kashim_getpid());
+	kb_str(&b, msg);
+	line[b.len++] = '\n';
+	if (sink == KASHIM_SINK_STDERR) {
+		if (stderr_is_ours())
+			write_all(2, line, b.len);
+	} else if (sink == KASHIM_SINK_FILE) {
+		fd = open_log_file();
+		if (fd >= 0) {
+			write_all(fd, line, b.len);
+			KASHIM_REAL(close)(fd);
+		}
+	}
+}
+
+/* ---- the dead-peer report ---------------------------------------------- */
+
+static void endpoint_from_entry(const struct kashim_fd *e,
+				struct kashim_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->family = e->family;
+	memcpy(ep->addr, e->addr, sizeof(ep->addr));
+	ep->port = ntohs(e->port);
+}
+
+static void endpoint_from_sockname(int fd, struct kashim_endpoint *ep)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(ep, 0, sizeof(*ep));
+	if (KASHIM_REAL(getsockname)(fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+		ep->family = AF_INET;
+		memcpy(ep->addr, &in->sin_addr, 4);
+		ep->port = ntohs(in->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+		ep->family = AF_INET6;
+		memcpy(ep->addr, &in6->sin6_addr, 16);
+		ep->port = ntohs(in6->sin6_port);
+	}
+}
+
+/* The same socket kashim configured, still there, ended by the kernel? */
+static int read_death(int fd, const struct kashim_fd *e, int err,
+		      struct kashim_death *d)
+{
+	struct kashim_tcp_info ti;
+	socklen_t len = sizeof(ti);
+	struct stat st;
+
+	if (e->ino && (fstat(fd, &st) != 0 || st.st_ino != e->ino))
+		return -1;              /* the fd now names another file */
+	memset(&ti, 0, sizeof(ti));
+	if (KASHIM_REAL(getsockopt)(fd, TCPINFO_LEVEL, TCPINFO_NAME, &ti,
+				    &len) != 0)
+		return -1;
+	if (ti.state != KASHIM_TCP_CLOSE || ti.segs_in == 0)
+		return -1;              /* alive, or never established */
+	memset(d, 0, sizeof(*d));
+	d->err = err;
+	d->probes = ti.probes;
+	d->retransmits = ti.retransmits;
+	d->window_known = len >= offsetof(struct kashim_tcp_info, snd_wnd) + 4;
+	d->snd_wnd = ti.snd_wnd;
+	d->cnt = e->cnt;
+	return 0;
+}
+
+/* Exactly once per connection: the entry's flag settles races between
+ * threads and the watcher; a small ring of inodes settles dup'ed fds. */
+static int claim(int fd, uint64_t ino)
+{
+	static uint64_t ring[64];
+	struct kashim_fd e;
+
+	if (fdt_lock(fd, &e) != 0)
+		return 0;
+	if (e.flags & FD_LOGGED) {
+		fdt_unlock(fd, &e);
+		return 0;
+	}
+	e.flags |= FD_LOGGED;
+	fdt_unlock(fd, &e);
+	if (!ino)
+		return 1;
+	return __atomic_exchange_n(&ring[ino % 64], ino, __ATOMIC_ACQ_REL) != ino;
+}
+
+static void report(int fd, int err)
+{
+	struct kashim_fd e;
+	struct kashim_death death;
+	struct kashim_dead d;
+	char msg[KASHIM_LINE_MAX];
+
+	fdt_read(fd, &e);
+	if (e.kind != KIND_TCP || !(e.flags & FD_CONFIGURED) ||
+	    (e.flags & FD_LOGGED) || (e.role != ROLE_OUT && e.role != ROLE_IN))
+		return;
+	if (read_death(fd, &e, err, &death) != 0 || !claim(fd, e.ino))
+		return;
+	memset(&d, 0, sizeof(d));
+	d.cause = kashim_cause(&death);
+	d.err = death.err;
+	d.prog = program_invocation_short_name;
+	d.fd = fd;
+	d.dir = e.role == ROLE_OUT ? "out" : "in";
+	endpoint_from_sockname(fd, &d.local);
+	endpoint_from_entry(&e, &d.peer);
+	d.age_ms = kashim_now_ms() - e.born_ms;
+	kashim_fmt_dead(msg, sizeof(msg), &d);
+	emit(msg);
+}
+
+void kashim_report_dead(int fd, int err)
+{
+	int saved = errno;
+
+	if (kashim_logging)
+		report(fd, err);
+	errno = saved;
+}
+
+/* ---- decisions (KASHIM_DEBUG) ------------------------------------------ */
+
+void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,
+			 const char *reason, const struct kashim_plan *p)
+{
+	static const char *const roles[] = { "-", "out", "in", "listen" };
+	char msg[KASHIM_LINE_MAX];
+	struct kashim_buf b = { msg, sizeof(msg), 0 };
+	struct kashim_endpoint ep;
+	int saved = errno;
+
+	if (!kashim_cfg.debug || !kashim_logging)
+		return;
+	msg[0] = '\0';
+	kb_str(&b, what);
+	kb_str(&b, " prog=");
+	kb_value(&b, program_invocation_short_name);
+	kb_str(&b, " fd=");
+	kb_num(&b, fd);
+	kb_str(&b, " dir=");
+	kb_str(&b, roles[e->role & 3]);
+	endpoint_from_entry(e, &ep);
+	kb_str(&b, e->role == ROLE_LISTEN ? " port=" : " peer=");
+	if (e->role == ROLE_LISTEN)
+		kb_num(&b, ep.port);
+	else
+		kb_endpoint(&b, &ep);
+	if (reason) {
+		kb_str(&b, " reason=");
+		kb_str(&b, reason);
+	}
+	if (p) {
+		kb_str(&b, " idle=");
+		kb_num(&b, p->idle);
+		kb_str(&b, " intvl=");
+		kb_num(&b, p->intvl);
+		kb_str(&b, " cnt=");
+		kb_num(&b, p->cnt);
+		kb_str(&b, " user_timeout=");
+		kb_num(&b, p->user_timeout);
+		kb_str(&b, " options_set=");
+		kb_num(&b, p->n);
+	}
+	emit(msg);
+	errno = saved;
+}

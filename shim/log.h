@@ -1,0 +1,35 @@
+/* kashim — where log lines go, and the dead-peer report.
+ *
+ * Sinks are chosen once at init.  kashim keeps no file descriptor open:
+ * a file line is open+write+close (O_APPEND, one write: line-atomic across
+ * processes), a syslog line goes through a fresh datagram socket, and the
+ * stderr sink checks that fd 2 is still the file it was at start-up, so a
+ * daemon that closed its fds or reused fd 2 never gets kashim's text in its
+ * own files or sockets.
+ */
+#ifndef KASHIM_LOG_H
+#define KASHIM_LOG_H
+
+#include "config.h"
+#include "fdtable.h"
+#include "plan.h"
+
+/* 1 when dead-peer lines are wanted (KASHIM_LOG, or KASHIM_DEBUG). */
+extern int kashim_logging;
+
+void kashim_log_init(kashim_warn_fn warn);
+
+/* A tracked socket's call failed with err (0: the watcher, which infers
+ * it).  Writes the dead-peer line once per connection.  errno is kept. */
+void kashim_report_dead(int fd, int err);
+
+/* KASHIM_DEBUG: one line per decision.  what is "configured" or
+ * "skipped"; reason names the filter that skipped it; p may be NULL. */
+void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,
+			 const char *reason, const struct kashim_plan *p);
+
+/* This process's pid, cached; reset in a fork child. */
+long kashim_getpid(void);
+void kashim_log_after_fork(void);
+
+#endif

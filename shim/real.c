@@ -1,0 +1,116 @@
+/* kashim — finding libc's functions behind our hooks.
+ *
+ * Every real_X pointer is first aimed at tramp_X, which initialises kashim
+ * and forwards the call.  kashim_resolve_all() replaces the pointers with
+ * what dlsym(RTLD_NEXT) finds.  A symbol that is missing (close_range on an
+ * old libc, __read_chk on musl) or that resolves back into this library is
+ * replaced by sys_X, the same call made as a raw syscall.
+ */
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "kashim.h"
+#include "real.h"
+
+static __thread int resolving KASHIM_TLS;
+
+/* The fortified variants' buffer size has no syscall counterpart. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#define KASHIM_SYS_FALLBACK(ret, name, params, args, sys) \
+	static ret sys_##name params { return (ret)syscall sys; }
+KASHIM_REAL_FUNCS(KASHIM_SYS_FALLBACK)
+#undef KASHIM_SYS_FALLBACK
+#pragma GCC diagnostic pop
+
+/* While this thread looks symbols up, a call that comes back into us goes
+ * straight to the kernel; otherwise initialise and forward. */
+#define KASHIM_TRAMPOLINE(ret, name, params, args, sys) \
+	static ret tramp_##name params \
+	{ \
+		if (resolving) \
+			return sys_##name args; \
+		kashim_init(); \
+		return KASHIM_REAL(name) args; \
+	} \
+	ret (*real_##name) params = tramp_##name;
+KASHIM_REAL_FUNCS(KASHIM_TRAMPOLINE)
+#undef KASHIM_TRAMPOLINE
+
+static int sys_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
+
+static int tramp_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (resolving)
+		return sys_fcntl(fd, cmd, arg);
+	kashim_init();
+	return KASHIM_REAL(fcntl)(fd, cmd, arg);
+}
+
+int (*real_fcntl)(int fd, int cmd, ...) = tramp_fcntl;
+
+/* A pointer into this very library would make a hook call itself. */
+static int is_our_own(void *p)
+{
+	Dl_info mine, theirs;
+
+	if (!dladdr((void *)is_our_own, &mine) || !dladdr(p, &theirs))
+		return 0;
+	return mine.dli_fbase == theirs.dli_fbase;
+}
+
+static void *lookup(const char *name)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+
+	if (p && is_our_own(p))
+		p = NULL;
+	return p;
+}
+
+static void *lookup_or(const char *name, void *fallback)
+{
+	void *p = lookup(name);
+
+	return p ? p : fallback;
+}
+
+#define KASHIM_RESOLVE(ret, name, params, args, sys) \
+	{ \
+		ret (*fn_##name) params; \
+		*(void **)&fn_##name = lookup_or(#name, (void *)sys_##name); \
+		__atomic_store_n(&real_##name, fn_##name, __ATOMIC_RELEASE); \
+	}
+
+void kashim_resolve_all(void)
+{
+	int (*fcntl_fn)(int, int, ...);
+
+	resolving = 1;
+	KASHIM_REAL_FUNCS(KASHIM_RESOLVE)
+	*(void **)&fcntl_fn = lookup_or("fcntl", (void *)sys_fcntl);
+	__atomic_store_n(&real_fcntl, fcntl_fn, __ATOMIC_RELEASE);
+	*(void **)&fcntl_fn = lookup_or("fcntl64", (void *)fcntl_fn);
+	__atomic_store_n(&real_fcntl64, fcntl_fn, __ATOMIC_RELEASE);
+	resolving = 0;
+}
+
+/* glibc >= 2.28 also exports fcntl64 (the LFS name programs built with
+ * _FILE_OFFSET_BITS=64 call); it behaves as fcntl where it is missing. */
+int (*real_fcntl64)(int fd, int cmd, ...) = tramp_fcntl;

@@ -1,0 +1,141 @@
+/* kashim — the watcher (see watch.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdtable.h"
+#include "kashim.h"
+#include "log.h"
+#include "real.h"
+#include "watch.h"
+
+#define TICK_MS 500
+#define BATCH 256
+
+static long watcher_pid;        /* the process whose watcher runs, or 0 */
+
+struct batch {
+	struct pollfd pfd[BATCH];
+	int n;
+};
+
+static void flush(struct batch *b)
+{
+	int i;
+
+	if (b->n && poll(b->pfd, (nfds_t)b->n, 0) > 0)
+		for (i = 0; i < b->n; i++)
+			if (b->pfd[i].revents & POLLERR)
+				kashim_report_dead(b->pfd[i].fd, 0);
+	b->n = 0;
+}
+
+static int collect(int fd, const struct kashim_fd *e, void *ctx)
+{
+	struct batch *b = ctx;
+
+	if (!(e->flags & FD_CONFIGURED) || (e->flags & FD_LOGGED))
+		return 0;
+	b->pfd[b->n].fd = fd;
+	b->pfd[b->n].events = 0;        /* POLLERR/POLLHUP are always reported */
+	b->pfd[b->n].revents = 0;
+	if (++b->n == BATCH)
+		flush(b);
+	return 0;
+}
+
+/* When every thread of the program has ended (main called pthread_exit),
+ * the process must end as it would have without us: exit(0). */
+static int only_thread_left(void)
+{
+	char buf[512], *p;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	int field;
+
+	if (fd < 0)
+		return 0;
+	n = KASHIM_REAL(read)(fd, buf, sizeof(buf) - 1);
+	KASHIM_REAL(close)(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');          /* comm may hold blanks */
+	for (field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	return p && atoi(p + 1) == 1;
+}
+
+static void *watch_loop(void *arg)
+{
+	struct batch b;
+	struct timespec tick = { 0, TICK_MS * 1000000L };
+
+	(void)arg; /* unused */
+	for (;;) {
+		nanosleep(&tick, NULL);
+		b.n = 0;
+		fdt_each_connection(collect, &b);
+		flush(&b);
+		if (only_thread_left())
+			exit(0);
+	}
+	return NULL;
+}
+
+static void start(void)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);   /* inherited by the thread */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	if (pthread_create(&tid, &attr, watch_loop, NULL) != 0)
+		__atomic_store_n(&watcher_pid, 0, __ATOMIC_RELEASE);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void kashim_watch_ensure(void)
+{
+	long pid, none = 0;
+	int saved;
+
+	if (!kashim_cfg.watch || !kashim_logging)
+		return;
+	pid = kashim_getpid();
+	if (__atomic_load_n(&watcher_pid, __ATOMIC_ACQUIRE) == pid)
+		return;
+	if (!__atomic_compare_exchange_n(&watcher_pid, &none, pid, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	saved = errno;
+	start();
+	errno = saved;
+}
+
+static int is_watched(int fd, const struct kashim_fd *e, void *ctx)
+{
+	(void)fd; /* unused */
+	(void)ctx; /* unused */
+	return (e->flags & FD_CONFIGURED) && !(e->flags & FD_LOGGED);
+}
+
+/* A forking server's child inherits its connections: watch them there. */
+void kashim_watch_after_fork(void)
+{
+	__atomic_store_n(&watcher_pid, 0, __ATOMIC_RELEASE);
+	if (kashim_cfg.watch && kashim_logging &&
+	    fdt_each_connection(is_watched, NULL))
+		kashim_watch_ensure();
+}

@@ -1,0 +1,20 @@
+/* kashim — the watcher (KASHIM_WATCH=1).
+ *
+ * A thread that notices dead peers on sockets the program never touches
+ * again (an idle pool connection).  It only looks: poll() with no events
+ * shows POLLERR for a socket the kernel ended with an error, TCP_INFO says
+ * why — neither consumes the pending error the program will read.  It is
+ * started on the first configured socket (never in a process without TCP
+ * sockets), again in a fork child, blocks every signal, and never keeps a
+ * process alive.
+ */
+#ifndef KASHIM_WATCH_H
+#define KASHIM_WATCH_H
+
+/* Start the watcher in this process if it is wanted and not running. */
+void kashim_watch_ensure(void);
+
+/* In a fork child: the parent's watcher thread does not exist here. */
+void kashim_watch_after_fork(void);
+
+#endif

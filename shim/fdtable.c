@@ -1,6 +1,7 @@
 /* kashim — the per-fd table (see fdtable.h for the design). */
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "fdtable.h"
 
@@ -16,6 +17,25 @@ union slot {
  * until touched.  The others are published with a CAS. */
 static union slot page0[KASHIM_FDT_PAGE];
 static union slot *pages[KASHIM_FDT_PAGES] = { page0 };
+
+/* The process this table describes.  A vfork() child (Python's subprocess,
+ * posix_spawn users) shares our memory and runs close()/dup2() through our
+ * hooks before it execs: those calls must not edit the parent's table.
+ * 0 until the first TCP socket, so a process without one makes no getpid. */
+static long owner;
+
+static void claim_owner(void)
+{
+	if (!__atomic_load_n(&owner, __ATOMIC_RELAXED))
+		__atomic_store_n(&owner, (long)getpid(), __ATOMIC_RELAXED);
+}
+
+static int foreign(void)
+{
+	long o = __atomic_load_n(&owner, __ATOMIC_RELAXED);
+
+	return o && (long)getpid() != o;
+}
 
 static union slot *slot_of(int fd, int create)
 {
@@ -127,6 +147,9 @@ void fdt_store(int fd, const struct kashim_fd *e)
 {
 	struct kashim_fd old;
 
+	if (e->kind == KIND_TCP)
+		claim_owner();
+
 	if (fdt_lock(fd, &old) == 0)
 		fdt_unlock(fd, e);
 }
@@ -145,7 +168,7 @@ void fdt_forget(int fd)
 	union slot *s = slot_of(fd, 0);
 
 	/* Reading the kind first keeps close() of untracked fds write-free. */
-	if (!s || kind_of(s) == KIND_UNKNOWN)
+	if (!s || kind_of(s) == KIND_UNKNOWN || foreign())
 		return;
 	if (take(s) == 0) {
 		copy_words_out(s, &zero);
@@ -159,6 +182,8 @@ void fdt_forget_range(unsigned lo, unsigned hi)
 
 	if (hi >= KASHIM_FDT_MAX)
 		hi = KASHIM_FDT_MAX - 1;
+	if (foreign())
+		return;
 	for (fd = lo; fd <= hi && fd >= lo; fd++) {
 		if (fd % KASHIM_FDT_PAGE == 0 && !slot_of((int)fd, 0)) {
 			fd += KASHIM_FDT_PAGE - 1;      /* whole page absent */
@@ -173,9 +198,11 @@ void fdt_copy(int from, int to)
 	struct kashim_fd e;
 
 	fdt_read(from, &e);
-	if (e.kind == KIND_UNKNOWN)
-		fdt_forget(to);
-	else
+	if (e.kind == KIND_UNKNOWN) {
+		fdt_forget(to);         /* checks for a vfork child itself */
+		return;
+	}
+	if (!foreign())
 		fdt_store(to, &e);
 }
 
@@ -207,6 +234,9 @@ int fdt_each_connection(int (*fn)(int fd, const struct kashim_fd *e, void *ctx),
 void fdt_after_fork(void)
 {
 	unsigned n, i;
+
+	if (owner)
+		owner = (long)getpid();
 
 	for (n = 0; n < KASHIM_FDT_PAGES; n++) {
 		union slot *pg = pages[n];

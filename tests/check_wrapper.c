@@ -385,6 +385,11 @@ START_TEST(short_options)
 	ck_assert_int_eq(val(r.out, "out", "syncnt"), 2);
 	/* SYNCNT is for outbound sockets only. */
 	ck_assert_int_eq(val(r.out, "in", "syncnt"), kernel_syncnt());
+
+	/* the value attached: -i7 */
+	r = kashim(&e, "-i6", "-n2", "-c3", "-u0", probe(), NULL);
+	ck_ran_ok(r);
+	assert_opts(r.out, "out", 6, 2, 3, 0);
 }
 END_TEST
 
@@ -994,6 +999,27 @@ START_TEST(no_children)
 }
 END_TEST
 
+/* A script: its interpreter gets the library, what the script starts
+ * (even by exec, which keeps no LD_PRELOAD now) does not. */
+START_TEST(no_children_script)
+{
+	struct env e = base_env();
+	char *tmp = mktmp(), *script = fmt("%s/run.sh", tmp);
+	struct res r;
+
+	write_file(script, fmt("#!/bin/sh -e\n"
+			       "echo \"shell has $(grep -c /libkashim.so /proc/$$/maps)\"\n"
+			       "exec %s maps\n", probe()), 0755);
+	r = kashim(&e, "--no-children", script, NULL);
+	ck_ran_ok(r);
+	ck_assert_msg(strncmp(r.out, "shell has ", 10) == 0 && atoi(r.out + 10) > 0, "%s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "\nmaps\n"));
+	r = kashim(&e, script, NULL);   /* without: the exec'd program has it */
+	ck_ran_ok(r);
+	ck_assert_ptr_nonnull(strstr(r.out, fmt("\nmaps %s\n", testlib())));
+}
+END_TEST
+
 START_TEST(no_children_keeps_user_preload)
 {
 	struct env e = base_env();
@@ -1017,25 +1043,38 @@ struct held {
 	int in, out, err;
 };
 
-static struct held hold(struct env *e, int with_kashim)
+/* Starts argv (a probe in "hold" mode, possibly through other programs
+ * that exec it) and waits until its connection is up. */
+static struct held hold_argv(struct env *e, char *const argv[])
 {
 	struct held h;
 	char buf[8192];
 	size_t len = 0;
-	char *argv_k[] = { wrapper(), "-i", "30", probe(), "hold", NULL };
-	char *argv_p[] = { probe(), "hold", NULL };
 
-	h.pid = start(with_kashim ? argv_k : argv_p, e, NULL, &h.out, &h.err, &h.in);
+	h.pid = start(argv, e, NULL, &h.out, &h.err, &h.in);
 	while (len < sizeof buf - 1) {
 		ssize_t n = read(h.out, buf + len, sizeof buf - 1 - len);
 
-		ck_assert_int_gt(n, 0);
+		if (n <= 0) {
+			char err[4096] = "";
+
+			(void)!read(h.err, err, sizeof err - 1);
+			ck_abort_msg("no ready line; stdout:\n%s\nstderr:\n%s", buf, err);
+		}
 		len += (size_t)n;
 		buf[len] = '\0';
 		if (strstr(buf, "ready\n"))
 			break;
 	}
 	return h;
+}
+
+static struct held hold(struct env *e, int with_kashim)
+{
+	char *argv_k[] = { wrapper(), "-i", "30", probe(), "hold", NULL };
+	char *argv_p[] = { probe(), "hold", NULL };
+
+	return hold_argv(e, with_kashim ? argv_k : argv_p);
 }
 
 static void release(struct held *h)
@@ -1093,6 +1132,28 @@ START_TEST(status_of_covered_process)
 	ck_ran_ok(viaproc);
 	assert_covered(viaproc.out, testlib());
 	ck_assert_ptr_nonnull(strstr(viaproc.out, "127.0.0.1:"));
+	release(&h);
+}
+END_TEST
+
+/* A daemon in its own network namespace: ss here would not see its
+ * sockets, so --status reads them from /proc/PID/net. */
+START_TEST(status_in_other_netns)
+{
+	struct env e = base_env();
+	struct held h;
+	struct res r;
+	char *inner = fmt("ip link set lo up && exec '%s' -i 30 '%s' hold", wrapper(), probe());
+	char *argv[] = { "/usr/bin/unshare", "-n", "/bin/sh", "-c", inner, NULL };
+
+	if (cmd(&e, NULL, "/usr/bin/unshare", "-n", "/bin/true", NULL).status != 0 || !have("ip")) {
+		skip("no network namespaces here (needs root, unshare and ip): status_in_other_netns not run");
+		return;
+	}
+	h = hold_argv(&e, argv);
+	r = kashim(&e, "--status", fmt("%d", (int)h.pid), NULL);
+	ck_ran_ok(r);
+	assert_covered(r.out, testlib());
 	release(&h);
 }
 END_TEST
@@ -1394,9 +1455,11 @@ static Suite *wrapper_suite(void)
 	tcase_add_test(t, systemd_dropin_parsed_back);
 	t = tc(s, "no_children");
 	tcase_add_test(t, no_children);
+	tcase_add_test(t, no_children_script);
 	tcase_add_test(t, no_children_keeps_user_preload);
 	t = tc(s, "status");
 	tcase_add_test(t, status_of_covered_process);
+	tcase_add_test(t, status_in_other_netns);
 	tcase_add_test(t, status_of_bare_process);
 	t = tc(s, "install");
 	tcase_add_test(t, install_prefix_and_run);

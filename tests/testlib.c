@@ -1,0 +1,649 @@
+/* kashim tests — shared helpers (see testlib.h). */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/* ---- paths ------------------------------------------------------------ */
+
+/* Directory of the running test binary (build/tests), computed once. */
+static const char *self_dir(void)
+{
+	static char dir[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (dir[0])
+		return dir;
+	n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+	if (n <= 0) {
+		strcpy(dir, ".");
+		return dir;
+	}
+	dir[n] = '\0';
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	return dir;
+}
+
+const char *kt_testlib(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("KASHIM_TESTLIB");
+
+	if (env && *env)
+		return env;
+	if (!path[0])
+		snprintf(path, sizeof path, "%s/../libkashim.so", self_dir());
+	return path;
+}
+
+const char *kt_prog(const char *name)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/progs/%s", self_dir(), name) < 0)
+		abort();
+	return path;
+}
+
+/* ---- environment lists ------------------------------------------------ */
+
+void kt_env_init(struct kt_env *e, int preload)
+{
+	memset(e, 0, sizeof *e);
+	kt_env_add(e, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+	kt_env_add(e, "LC_ALL=C");
+	if (preload)
+		kt_env_add(e, "LD_PRELOAD=%s", kt_testlib());
+}
+
+void kt_env_add(struct kt_env *e, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (e->n >= KT_ENV_MAX)
+		abort();
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	e->v[e->n++] = s;
+	e->v[e->n] = NULL;
+}
+
+void kt_env_free(struct kt_env *e)
+{
+	for (int i = 0; i < e->n; i++)
+		free(e->v[i]);
+	e->n = 0;
+	e->v[0] = NULL;
+}
+
+/* ---- processes -------------------------------------------------------- */
+
+static int is_kept(int fd, const int *keep, int nkeep)
+{
+	for (int i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return 1;
+	return 0;
+}
+
+/* In the child: stdio from the pipes, every other fd closed unless kept. */
+static void child_setup(int pin[2], int pout[2], int perr[2],
+			const int *keep, int nkeep)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+
+	setpgid(0, 0);
+	dup2(pin[0], 0);
+	dup2(pout[1], 1);
+	dup2(perr[1], 2);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int fd = 3; fd < max; fd++)
+		if (!is_kept(fd, keep, nkeep))
+			close(fd);
+	for (int i = 0; i < nkeep; i++)
+		fcntl(keep[i], F_SETFD, 0);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+int kt_spawn(struct kt_proc *p, char *const argv[], char *const envp[],
+	     const int *keep, int nkeep)
+{
+	int pin[2], pout[2], perr[2];
+
+	memset(p, 0, sizeof *p);
+	p->in = p->out = p->err = -1;
+	if (pipe2(pin, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0)
+		return -1;
+	p->ocap = p->ecap = 4096;
+	p->obuf = calloc(1, p->ocap);
+	p->ebuf = calloc(1, p->ecap);
+	p->t0_ms = kt_now_ms();
+	p->pid = fork();
+	if (p->pid < 0)
+		return -1;
+	if (p->pid == 0) {
+		child_setup(pin, pout, perr, keep, nkeep);
+		execve(argv[0], argv, envp);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	setpgid(p->pid, p->pid);        /* no race with kill() of the group */
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	p->in = pin[1];
+	p->out = pout[0];
+	p->err = perr[0];
+	fcntl(p->out, F_SETFL, O_NONBLOCK);
+	fcntl(p->err, F_SETFL, O_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);       /* a dead child's stdin must not kill us */
+	return 0;
+}
+
+/* Read what is available on *fd into the buffer; closes *fd at EOF. */
+static void drain(int *fd, char **buf, size_t *len, size_t *cap)
+{
+	char tmp[4096];
+	ssize_t n;
+
+	while (*fd >= 0) {
+		n = read(*fd, tmp, sizeof tmp);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;         /* EAGAIN: nothing more for now */
+		if (n == 0) {
+			close(*fd);
+			*fd = -1;
+			return;
+		}
+		while (*len + (size_t)n + 1 > *cap) {
+			*cap *= 2;
+			*buf = realloc(*buf, *cap);
+			if (!*buf)
+				abort();
+		}
+		memcpy(*buf + *len, tmp, (size_t)n);
+		*len += (size_t)n;
+		(*buf)[*len] = '\0';
+	}
+}
+
+/* Wait up to ms for output, then collect it. */
+static void pump(struct kt_proc *p, int ms)
+{
+	struct pollfd pf[2];
+	int n = 0;
+
+	if (p->out >= 0)
+		pf[n++] = (struct pollfd){ .fd = p->out, .events = POLLIN };
+	if (p->err >= 0)
+		pf[n++] = (struct pollfd){ .fd = p->err, .events = POLLIN };
+	if (n == 0) {
+		if (ms > 0)
+			kt_sleep_ms(ms);
+		return;
+	}
+	poll(pf, (nfds_t)n, ms);
+	drain(&p->out, &p->obuf, &p->olen, &p->ocap);
+	drain(&p->err, &p->ebuf, &p->elen, &p->ecap);
+}
+
+static int reap(struct kt_proc *p)
+{
+	pid_t r;
+
+	if (p->pid <= 0)
+		return 1;
+	r = waitpid(p->pid, &p->status, WNOHANG);
+	if (r == p->pid) {
+		p->pid = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *find_line(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *s = text;
+
+	while (s && *s) {
+		if (strncmp(s, prefix, n) == 0 && strchr(s, '\n'))
+			return s;
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	return NULL;
+}
+
+int kt_wait_line(struct kt_proc *p, const char *prefix, int timeout_ms,
+		 char *line, size_t cap)
+{
+	long end = kt_now_ms() + timeout_ms;
+	const char *s;
+
+	for (;;) {
+		s = find_line(p->obuf, prefix);
+		if (s) {
+			if (line) {
+				size_t n = (size_t)(strchr(s, '\n') - s);
+
+				if (n >= cap)
+					n = cap - 1;
+				memcpy(line, s, n);
+				line[n] = '\0';
+			}
+			return 0;
+		}
+		if (p->out < 0 || kt_now_ms() >= end)
+			return -1;
+		pump(p, (int)(end - kt_now_ms()) > 50 ? 50 :
+		     (int)(end - kt_now_ms()));
+	}
+}
+
+int kt_send(struct kt_proc *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (p->in < 0)
+		return -1;
+	return write(p->in, s, n) == (ssize_t)n ? 0 : -1;
+}
+
+void kt_close_stdin(struct kt_proc *p)
+{
+	if (p->in >= 0)
+		close(p->in);
+	p->in = -1;
+}
+
+/* After the exit: collect what the pipes still hold, without waiting for
+ * descendants that may keep them open. */
+static void final_drain(struct kt_proc *p)
+{
+	long end = kt_now_ms() + 500;
+
+	while ((p->out >= 0 || p->err >= 0) && kt_now_ms() < end)
+		pump(p, 20);
+}
+
+int kt_wait(struct kt_proc *p, int timeout_ms)
+{
+	long end = kt_now_ms() + timeout_ms;
+
+	for (;;) {
+		if (reap(p)) {
+			final_drain(p);
+			return 0;
+		}
+		if (kt_now_ms() >= end)
+			return -1;
+		pump(p, 20);
+	}
+}
+
+int kt_running(struct kt_proc *p)
+{
+	pump(p, 0);
+	return !reap(p);
+}
+
+void kt_kill(struct kt_proc *p)
+{
+	if (p->pid > 0) {
+		kill(-p->pid, SIGKILL);
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &p->status, 0);
+		p->pid = 0;
+	}
+	final_drain(p);
+}
+
+void kt_proc_free(struct kt_proc *p)
+{
+	kt_kill(p);
+	kt_close_stdin(p);
+	if (p->out >= 0)
+		close(p->out);
+	if (p->err >= 0)
+		close(p->err);
+	p->out = p->err = -1;
+	free(p->obuf);
+	free(p->ebuf);
+	p->obuf = p->ebuf = NULL;
+}
+
+int kt_run(struct kt_proc *p, char *const argv[], char *const envp[],
+	   const int *keep, int nkeep, int timeout_ms)
+{
+	if (kt_spawn(p, argv, envp, keep, nkeep) < 0)
+		return -1;
+	kt_close_stdin(p);
+	if (kt_wait(p, timeout_ms) < 0) {
+		p->timed_out = 1;
+		kt_kill(p);
+		return -1;
+	}
+	return WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0 ? 0 : -1;
+}
+
+const char *kt_status_str(const struct kt_proc *p)
+{
+	static char buf[64];
+
+	if (p->pid > 0)
+		return "running";
+	if (p->timed_out)
+		snprintf(buf, sizeof buf, "killed after its time bound");
+	else if (WIFEXITED(p->status))
+		snprintf(buf, sizeof buf, "exit %d", WEXITSTATUS(p->status));
+	else if (WIFSIGNALED(p->status))
+		snprintf(buf, sizeof buf, "signal %d", WTERMSIG(p->status));
+	else
+		snprintf(buf, sizeof buf, "status 0x%x", p->status);
+	return buf;
+}
+
+/* ---- output parsing --------------------------------------------------- */
+
+int kt_line(const char *text, const char *tag, char *buf, size_t cap)
+{
+	size_t tl = strlen(tag);
+	const char *s = text;
+
+	while (s && *s) {
+		if (strncmp(s, tag, tl) == 0 &&
+		    (s[tl] == ' ' || s[tl] == '\n' || s[tl] == '\0')) {
+			size_t n = strcspn(s, "\n");
+
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(buf, s, n);
+			buf[n] = '\0';
+			return 0;
+		}
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	return -1;
+}
+
+int kt_kv(const char *text, const char *tag, const char *key,
+	  char *val, size_t cap)
+{
+	char line[1024], pat[128];
+	const char *v;
+	size_t n;
+
+	if (kt_line(text, tag, line, sizeof line) < 0)
+		return -1;
+	snprintf(pat, sizeof pat, " %s=", key);
+	v = strstr(line, pat);
+	if (!v)
+		return -1;
+	v += strlen(pat);
+	n = strcspn(v, " ");
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(val, v, n);
+	val[n] = '\0';
+	return 0;
+}
+
+long kt_kv_long(const char *text, const char *tag, const char *key,
+		long dflt)
+{
+	char val[64], *end;
+	long x;
+
+	if (kt_kv(text, tag, key, val, sizeof val) < 0)
+		return dflt;
+	errno = 0;
+	x = strtol(val, &end, 10);
+	if (errno || end == val || *end)
+		return dflt;
+	return x;
+}
+
+/* ---- sockets in the test process -------------------------------------- */
+
+static socklen_t make_addr(const char *addr, int port,
+			   struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		return sizeof *a4;
+	}
+	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return sizeof *a6;
+	}
+	return 0;
+}
+
+int kt_listener(const char *addr, int port, int *port_out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(addr, port, &ss);
+	int one = 1, fd;
+
+	if (len == 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0)
+		goto fail;
+	len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		goto fail;
+	if (port_out)
+		*port_out = ntohs(ss.ss_family == AF_INET ?
+				  ((struct sockaddr_in *)&ss)->sin_port :
+				  ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int kt_free_port(void)
+{
+	int port = -1;
+	int fd = kt_listener("127.0.0.1", 0, &port);
+
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+int kt_have_ipv6(void)
+{
+	int fd = kt_listener("::1", 0, NULL);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* ---- network namespaces and nftables ---------------------------------- */
+
+void kt_skip(const char *name, const char *reason)
+{
+	size_t n = strlen(name);
+
+	/* Check's START_TEST(x) makes a function x_fn: print the test name */
+	if (n > 3 && strcmp(name + n - 3, "_fn") == 0)
+		n -= 3;
+	printf("SKIP: %.*s: %s\n", (int)n, name, reason);
+	fflush(stdout);
+}
+
+static int lo_up(char *why, size_t cap)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		snprintf(why, cap, "socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		snprintf(why, cap, "SIOCGIFFLAGS lo: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) {
+		snprintf(why, cap, "SIOCSIFFLAGS lo up: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int kt_netns_enter(char *why, size_t cap)
+{
+	if (unshare(CLONE_NEWNET) < 0) {
+		int e = errno;
+
+		snprintf(why, cap, "cannot create a network namespace "
+			 "(unshare(CLONE_NEWNET): %s; these tests need root)",
+			 strerror(e));
+		return e == EPERM || e == EACCES || e == EINVAL ||
+		       e == ENOSYS ? 1 : -1;
+	}
+	return lo_up(why, cap);
+}
+
+int kt_nft(const char *ruleset, char *err, size_t cap)
+{
+	char *argv[] = { "/usr/sbin/nft", "-f", "-", NULL };
+	struct kt_env env;
+	struct kt_proc p;
+	int rc = -1;
+
+	if (access(argv[0], X_OK) < 0)
+		argv[0] = "/sbin/nft";
+	kt_env_init(&env, 0);
+	if (kt_spawn(&p, argv, env.v, NULL, 0) < 0) {
+		snprintf(err, cap, "spawn nft: %s", strerror(errno));
+		goto out;
+	}
+	kt_send(&p, ruleset);
+	kt_close_stdin(&p);
+	if (kt_wait(&p, 10000) < 0) {
+		snprintf(err, cap, "nft did not finish in 10 s");
+		goto out;
+	}
+	if (!WIFEXITED(p.status) || WEXITSTATUS(p.status) != 0) {
+		snprintf(err, cap, "nft (%s; is nftables installed?): %s",
+			 kt_status_str(&p), p.ebuf);
+		goto out;
+	}
+	rc = 0;
+out:
+	kt_proc_free(&p);
+	kt_env_free(&env);
+	return rc;
+}
+
+int kt_nft_drop_ports(const char *ports, char *err, size_t cap)
+{
+	char rules[512];
+
+	snprintf(rules, sizeof rules,
+		 "table inet kashim_test {\n"
+		 "  chain in {\n"
+		 "    type filter hook input priority 0;\n"
+		 "    tcp sport { %s } drop\n"
+		 "    tcp dport { %s } drop\n"
+		 "  }\n"
+		 "}\n", ports, ports);
+	return kt_nft(rules, err, cap);
+}
+
+int kt_nft_undrop(char *err, size_t cap)
+{
+	return kt_nft("delete table inet kashim_test\n", err, cap);
+}
+
+/* ---- time ------------------------------------------------------------- */
+
+long kt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void kt_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* ---- Check glue ------------------------------------------------------- */
+
+void kt_assert_preloaded(const struct kt_proc *p)
+{
+	ck_assert_msg(strstr(p->ebuf, "cannot be preloaded") == NULL,
+		      "the library was not preloaded (KASHIM_TESTLIB=%s): %s",
+		      kt_testlib(), p->ebuf);
+}
+
+int kt_main(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

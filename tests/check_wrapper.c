@@ -637,6 +637,7 @@ START_TEST(usage_errors)
 	struct res nocmd = kashim(&e, "-i", "5", NULL);
 	struct res help = kashim(&e, "--help", NULL);
 	struct res version = kashim(&e, "--version", NULL);
+	struct res r;
 
 	ck_assert_int_eq(unknown.status, 2);
 	ck_assert_str_eq(unknown.out, "");
@@ -645,6 +646,9 @@ START_TEST(usage_errors)
 	ck_assert_ptr_nonnull(strstr(noval.err, "kashim: option '--idle' needs a value"));
 	ck_assert_int_eq(nocmd.status, 2);
 	ck_assert_ptr_nonnull(strstr(nocmd.err, "kashim: no COMMAND given"));
+	r = kashim(&e, "--override=1", probe(), NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "kashim: option '--override' takes no value"));
 	ck_ran_ok(help);
 	ck_assert_ptr_nonnull(strstr(help.out, "Usage: kashim [options] [--] COMMAND"));
 	ck_ran_ok(version);

@@ -64,9 +64,10 @@ static char *testlib(void)
 	return r;
 }
 
+/* A fresh directory inside the run's own one, which main removes. */
 static char *mktmp(void)
 {
-	char *d = fmt("/tmp/kashim-wrap.XXXXXX");
+	char *d = fmt("%s/t.XXXXXX", need_env("KASHIM_WRAP_TMP"));
 
 	ck_assert_ptr_nonnull(mkdtemp(d));
 	return d;
@@ -1480,12 +1481,25 @@ static Suite *wrapper_suite(void)
 
 int main(void)
 {
+	char tmp[] = "/tmp/kashim-wrap.XXXXXX";
 	SRunner *sr = srunner_create(wrapper_suite());
 	int failed;
+	pid_t pid;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (!mkdtemp(tmp) || setenv("KASHIM_WRAP_TMP", tmp, 1) != 0) {
+		perror("check_wrapper: temporary directory");
+		return EXIT_FAILURE;
+	}
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/rm", "rm", "-rf", "--", tmp, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -194,6 +195,32 @@ START_TEST(t_inherited_listener)
 	inherited("127.0.0.1", NULL);
 	if (kt_have_ipv6())
 		inherited("::1", "-6");
+}
+END_TEST
+
+/* A TCP socket made here, before kashim was loaded in the program, and
+ * connected there: covered when it connects (SPEC). */
+static char *inherited_client(const char **env)
+{
+	char fdarg[16], *out;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert(fd >= 0);
+	snprintf(fdarg, sizeof fdarg, "%d", fd);
+	out = run_keep("tcpopts", 1, env, ARGS("-C", fdarg), &fd, 1);
+	close(fd);
+	return out;
+}
+
+START_TEST(t_inherited_client)
+{
+	char *out = inherited_client(NOENV);
+
+	expect_default(out, "out");
+	expect_default(out, "in");
+	out = inherited_client(ENV("KASHIM_SYNCNT=2", "KASHIM_IDLE=9"));
+	expect(out, "out", 1, 9, 10, 6, 69000);
+	ck_assert_int_eq(kt_kv_long(out, "out", "syncnt", -1), 2);
 }
 END_TEST
 
@@ -424,10 +451,16 @@ END_TEST
 
 START_TEST(t_other_sockets)
 {
-	char *plain = run("othersocks", 0, NOENV, NOARGS);
-	char *out = run("othersocks", 1, NOENV, NOARGS);
+	int ufd = socket(AF_INET, SOCK_DGRAM, 0);
+	char fdarg[16], *plain, *out;
 	char *tags[] = { "udp4", "udp6", "unix_stream", "unix_dgram",
-			 "unix_seqpacket", "unix_pair", "raw4_tcp", "mptcp4" };
+			 "unix_seqpacket", "unix_pair", "raw4_tcp", "mptcp4",
+			 "inherited_udp" };
+
+	ck_assert(ufd >= 0);
+	snprintf(fdarg, sizeof fdarg, "%d", ufd);
+	plain = run_keep("othersocks", 0, NOENV, ARGS("-i", fdarg), &ufd, 1);
+	out = run_keep("othersocks", 1, NOENV, ARGS("-i", fdarg), &ufd, 1);
 
 	ck_assert_str_eq(out, plain);
 	for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
@@ -556,6 +589,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, t_flags_accept4);
 	tcase_add_test(tc, t_proto_tcp);
 	tcase_add_test(tc, t_inherited_listener);
+	tcase_add_test(tc, t_inherited_client);
 	tcase_add_test(tc, t_syncnt);
 	tcase_add_test(tc, t_user_timeout_values);
 	tcase_add_test(tc, t_program_before_connect);

@@ -3,12 +3,14 @@
  * or the errno of the call that failed.  kashim must leave all of them
  * exactly as they are.
  *
- *   othersocks [-q] [-p PORT]
+ *   othersocks [-q] [-p PORT] [-i FD]
  *     -q       no getsockopt, print only the socket() results
  *     -p PORT  a TCP port listening on 127.0.0.1 to aim the look-alikes at;
  *              without it the program makes its own listener (a TCP
  *              socket, which kashim may configure: the strace test gives
  *              a port, so that this program has no TCP socket at all)
+ *     -i FD    also connect the inherited UDP socket FD (made before kashim
+ *              was loaded, so kashim never saw it created) to 127.0.0.1
  *
  * Output, one line per case:
  *   udp4 socket=ok connect=ok keepalive=0
@@ -140,6 +142,19 @@ static int tcp_port(void)
 	return ntohs(a.sin_port);
 }
 
+/* A socket kashim never saw created: it has to find out it is not TCP. */
+static void inherited_udp(int fd)
+{
+	struct sockaddr_in a;
+	int r;
+
+	loop4(&a, 9);
+	r = connect(fd, (struct sockaddr *)&a, sizeof a);
+	printf("inherited_udp connect=%s", r < 0 ? ename(errno) : "ok");
+	report_keepalive(fd);
+	printf("\n");
+}
+
 static void lookalikes(int port)
 {
 	struct sockaddr_in a;
@@ -159,13 +174,15 @@ static void lookalikes(int port)
 
 int main(int argc, char **argv)
 {
-	int c, port = 0;
+	int c, port = 0, ifd = -1;
 
-	while ((c = getopt(argc, argv, "qp:")) != -1) {
+	while ((c = getopt(argc, argv, "qp:i:")) != -1) {
 		if (c == 'q')
 			quiet = 1;
 		else if (c == 'p')
 			port = atoi(optarg);
+		else if (c == 'i')
+			ifd = atoi(optarg);
 		else
 			return 2;
 	}
@@ -174,5 +191,7 @@ int main(int argc, char **argv)
 	udp6();
 	unix_socks();
 	lookalikes(port);
+	if (ifd >= 0)
+		inherited_udp(ifd);
 	return 0;
 }

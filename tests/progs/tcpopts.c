@@ -11,6 +11,8 @@
  *   -p PORT   listen port (default 0: any)
  *   -L FD     accept on the inherited, already listening socket FD instead
  *             of making one (no socket/bind/listen calls at all)
+ *   -C FD     connect the inherited, unconnected TCP socket FD instead of
+ *             making one (a socket from before kashim was loaded)
  *   -f FLAGS  client socket type flags: n = SOCK_NONBLOCK, c = SOCK_CLOEXEC
  *   -P PROTO  client socket protocol (default 0)
  *   -4        accept with accept4(SOCK_NONBLOCK|SOCK_CLOEXEC)
@@ -44,7 +46,7 @@ struct setopt {
 };
 
 struct opts {
-	int v6, port, lfd, flags, proto, acc4, quiet;
+	int v6, port, lfd, cfd, flags, proto, acc4, quiet;
 	const char *laddr, *caddr, *baddr;
 	struct setopt before[MAXSET], after[MAXSET], accepted[MAXSET];
 	int nbefore, nafter, naccepted;
@@ -108,8 +110,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	memset(o, 0, sizeof *o);
-	o->lfd = -1;
-	while ((c = getopt(argc, argv, "6l:c:b:p:L:f:P:4s:S:a:q")) != -1) {
+	o->lfd = o->cfd = -1;
+	while ((c = getopt(argc, argv, "6l:c:b:p:L:C:f:P:4s:S:a:q")) != -1) {
 		switch (c) {
 		case '6': o->v6 = 1; break;
 		case 'l': o->laddr = optarg; break;
@@ -117,6 +119,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'b': o->baddr = optarg; break;
 		case 'p': o->port = atoi(optarg); break;
 		case 'L': o->lfd = atoi(optarg); break;
+		case 'C': o->cfd = atoi(optarg); break;
 		case 'f':
 			if (strchr(optarg, 'n'))
 				o->flags |= SOCK_NONBLOCK;
@@ -208,7 +211,8 @@ static int make_client(const struct opts *o, int port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(o->caddr, port, &ss);
-	int fd = socket(ss.ss_family, SOCK_STREAM | o->flags, o->proto);
+	int fd = o->cfd >= 0 ? o->cfd :
+		 socket(ss.ss_family, SOCK_STREAM | o->flags, o->proto);
 
 	if (fd < 0)
 		die("socket (client)");

@@ -271,6 +271,25 @@ START_TEST(t_program_before_connect)
 	expect(out, "out", 1, 60, 10, 6, 5000);
 	out = run("tcpopts", 1, NOENV, ARGS("-s", "keepalive=0"));
 	ck_assert_int_eq(kt_kv_long(out, "out", "keepalive", -1), 0);
+	/* a program that turns keepalive on and leaves the kernel's 7200 s:
+	 * kashim still brings the timing */
+	out = run("tcpopts", 1, NOENV, ARGS("-s", "keepalive=1"));
+	expect_default(out, "out");
+}
+END_TEST
+
+/* A setsockopt of the program's that the kernel refused set nothing: the
+ * program's error stays, and kashim's own value is in force. */
+START_TEST(t_program_option_refused)
+{
+	char *out = run("tcpopts", 1, NOENV, ARGS("-s", "idle=0"));
+
+	ck_assert_msg(strstr(out, "setopt failed=EINVAL\n") != NULL, "%s", out);
+	expect_default(out, "out");
+	out = run("tcpopts", 1, NOENV, ARGS("-S", "cnt=1000", "-S", "ut=-5"));
+	ck_assert_msg(strstr(out, "setopt failed=EINVAL\nsetopt failed=EINVAL\n")
+		      != NULL, "%s", out);
+	expect_default(out, "out");
 }
 END_TEST
 
@@ -593,6 +612,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, t_syncnt);
 	tcase_add_test(tc, t_user_timeout_values);
 	tcase_add_test(tc, t_program_before_connect);
+	tcase_add_test(tc, t_program_option_refused);
 	tcase_add_test(tc, t_program_after_connect);
 	tcase_add_test(tc, t_program_accepted);
 	tcase_add_test(tc, t_override);

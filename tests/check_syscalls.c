@@ -400,6 +400,12 @@ START_TEST(t_connect_program_option)
 	expect_setsockopts(c, find(c, n, 0, "listen", -1) + 1, iconn, cfd,
 			   want, "connect, program set idle");
 	ck_assert_int_eq(count(c, 0, n, "getsockopt", -1), 0);
+	/* the program turned SO_KEEPALIVE on: already in force, not again */
+	n = tcp_trace(NOENV, ARGS("-q", "-s", "keepalive=1"), c, &cfd, &iconn,
+		      &iacc, &afd);
+	expect_setsockopts(c, find(c, n, 0, "listen", -1) + 1, iconn, cfd,
+			   five, "connect, program set keepalive");
+	ck_assert_int_eq(count(c, 0, n, "getsockopt", -1), 0);
 }
 END_TEST
 

@@ -35,7 +35,7 @@ LIB       := build/libkashim.so
 CHECK_BINS :=
 TEST_PROGS :=
 
-.PHONY: all check bench install uninstall clean demo
+.PHONY: all check check-run deps bench install uninstall clean demo
 all: $(LIB)
 
 build/shim/%.o: shim/%.c $(wildcard shim/*.h) Makefile
@@ -50,8 +50,17 @@ $(LIB): $(SHIM_OBJS) shim/libkashim.map
 # Every Check binary runs with the built library's absolute path at hand
 # (tests decide themselves whether to preload it); TEST_PREFIX may name a
 # wrapper such as valgrind.  KASHIM_TESTLIB points the tests at another copy.
+# `make check` first installs what the tests need (scripts/deps: apt-get as
+# root, else it prints the command), then builds and runs in a sub-make, so
+# pkg-config sees a freshly installed Check.
 KASHIM_TESTLIB ?= $(abspath $(LIB))
-check: $(LIB) $(CHECK_BINS) $(TEST_PROGS)
+deps:
+	@sh scripts/deps
+
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: $(LIB) $(CHECK_BINS) $(TEST_PROGS)
 	@KASHIM_TESTLIB='$(KASHIM_TESTLIB)' KASHIM_TOP='$(CURDIR)' \
 	  TEST_PREFIX='$(TEST_PREFIX)' sh tests/run-checks.sh $(CHECK_BINS)
 

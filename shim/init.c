@@ -7,6 +7,7 @@
  * nothing of kashim.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -23,7 +24,10 @@
 struct kashim_config kashim_cfg;
 int kashim_ready;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+/* 0: not started, 1: running, 2: done.  Not pthread_once: glibc's wakes
+ * waiters with a futex call even when there are none, and a program
+ * without TCP sockets must see no syscall from kashim. */
+static int init_state;
 static __thread int in_init KASHIM_TLS;
 
 /* Setting errors go straight to fd 2, once each, at start-up: the
@@ -70,8 +74,19 @@ static void do_init(void)
 
 void kashim_init(void)
 {
-	if (!in_init)
-		pthread_once(&once, do_init);
+	int expected = 0;
+
+	if (in_init || __atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 2)
+		return;
+	if (__atomic_compare_exchange_n(&init_state, &expected, 1, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		do_init();
+		__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+		return;
+	}
+	/* Another thread is initialising; it takes microseconds. */
+	while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+		sched_yield();
 }
 
 int kashim_active_slow(void)

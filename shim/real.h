@@ -11,7 +11,7 @@
  * The raw syscall is what the trampoline does when kashim's own symbol
  * lookup re-enters it on the same thread (a dlsym that fails calls malloc,
  * and a preloaded malloc may read a file): the call then bypasses libc but
- * behaves the same, instead of deadlocking in pthread_once.
+ * behaves the same, instead of waiting forever for its own init.
  */
 #ifndef KASHIM_REAL_H
 #define KASHIM_REAL_H

@@ -136,17 +136,19 @@ int kt_spawn(struct kt_proc *p, char *const argv[], char *const envp[],
 
 	memset(p, 0, sizeof *p);
 	p->in = p->out = p->err = -1;
-	if (pipe2(pin, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0)
-		return -1;
 	p->ocap = p->ecap = 4096;
 	p->obuf = calloc(1, p->ocap);
 	p->ebuf = calloc(1, p->ecap);
+	if (!p->obuf || !p->ebuf)
+		abort();
+	pin[0] = pin[1] = pout[0] = pout[1] = perr[0] = perr[1] = -1;
+	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 ||
+	    pipe2(perr, O_CLOEXEC) < 0)
+		goto fail;
 	p->t0_ms = kt_now_ms();
 	p->pid = fork();
 	if (p->pid < 0)
-		return -1;
+		goto fail;
 	if (p->pid == 0) {
 		child_setup(pin, pout, perr, keep, nkeep);
 		execve(argv[0], argv, envp);
@@ -164,6 +166,20 @@ int kt_spawn(struct kt_proc *p, char *const argv[], char *const envp[],
 	fcntl(p->err, F_SETFL, O_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);       /* a dead child's stdin must not kill us */
 	return 0;
+fail:
+	for (int i = 0; i < 2; i++) {
+		int e = errno;
+
+		if (pin[i] >= 0)
+			close(pin[i]);
+		if (pout[i] >= 0)
+			close(pout[i]);
+		if (perr[i] >= 0)
+			close(perr[i]);
+		errno = e;
+	}
+	p->pid = 0;
+	return -1;
 }
 
 /* Read what is available on *fd into the buffer; closes *fd at EOF. */

@@ -116,12 +116,12 @@ void kashim_on_socket(int fd, int domain, int type, int protocol)
 {
 	struct kashim_fd e;
 
-	if (domain != AF_INET && domain != AF_INET6) {
-		fdt_forget(fd);         /* a stale entry on a reused number */
+	if (!kashim_is_tcp(domain, type, protocol)) {
+		fdt_note_other(fd);     /* also clears a stale entry */
 		return;
 	}
 	memset(&e, 0, sizeof(e));
-	e.kind = kashim_is_tcp(domain, type, protocol) ? KIND_TCP : KIND_OTHER;
+	e.kind = KIND_TCP;
 	e.family = (uint8_t)domain;
 	fdt_store(fd, &e);
 }

@@ -162,6 +162,17 @@ static uint8_t kind_of(union slot *s)
 	return tmp.fd.kind;
 }
 
+void fdt_note_other(int fd)
+{
+	static const struct kashim_fd other = { .kind = KIND_OTHER };
+	union slot *s = slot_of(fd, 0);
+
+	if (s && take(s) == 0) {
+		copy_words_out(s, &other);
+		give_back(s);
+	}
+}
+
 void fdt_forget(int fd)
 {
 	static const struct kashim_fd zero;

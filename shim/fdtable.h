@@ -79,6 +79,10 @@ void fdt_unlock(int fd, const struct kashim_fd *e);
 /* Replace the whole entry (a new socket on this fd number). */
 void fdt_store(int fd, const struct kashim_fd *e);
 
+/* fd is a socket that is not TCP: remember that where it costs nothing
+ * (the page exists), so later calls on it need not ask the kernel. */
+void fdt_note_other(int fd);
+
 /* Forget fd: it was closed.  Only memory is touched; no syscall. */
 void fdt_forget(int fd);
 void fdt_forget_range(unsigned lo, unsigned hi);

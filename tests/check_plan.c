@@ -63,11 +63,12 @@ static const char *show(const struct kashim_plan *p)
 {
 	static char text[512];
 	size_t len = 0;
-	int i, r;
+	int i;
 
 	text[0] = '\0';
 	for (i = 0; i < p->n && i < N(p->opt); i++) {
-		r = rank_of(&p->opt[i]);
+		int r = rank_of(&p->opt[i]);
+
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 					"%s%s=%d", i ? " " : "",
 					r < 0 ? "?" : order[r].text,
@@ -119,12 +120,13 @@ static int planned(const struct kashim_plan *p, int level, int name)
  * in kashim's fixed order. */
 static void assert_well_formed(const struct kashim_plan *p)
 {
-	int i, r, last = -1;
+	int i, last = -1;
 
 	ck_assert_int_ge(p->n, 0);
 	ck_assert_int_le(p->n, N(p->opt));
 	for (i = 0; i < p->n; i++) {
-		r = rank_of(&p->opt[i]);
+		int r = rank_of(&p->opt[i]);
+
 		ck_assert_msg(r >= 0, "unknown option %d/%d in plan",
 			      p->opt[i].level, p->opt[i].name);
 		ck_assert_msg(r > last, "out of order or twice: %s", show(p));

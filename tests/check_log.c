@@ -1,0 +1,552 @@
+/* kashim — the dead-peer log (issue 3): each dead-peer case gives exactly
+ * one line, with every field right, through each kind of call, for IPv4
+ * and IPv6, outbound and inbound, for each cause, and from the watcher;
+ * a connection that ends normally or never starts gives none.
+ *
+ * Each case runs in its own network namespace.  The program under test is
+ * build/tests/progs/log_peer (preloaded, KASHIM_LOG=stderr unless said
+ * otherwise, IDLE/INTVL/CNT = 1/1/2 so a silent peer is dead after 3 s);
+ * the test process itself is the other end of its connection, and makes
+ * the peer dead with an nftables drop of the port.  Lines are read from
+ * the program's stderr.  Measured times are printed as "MEASURE:" lines.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "logutil.h"
+
+/* The peer goes silent right after "up"; the program blocks in act. */
+static void silent_case(const char *prog, const char *dir, const char *addr,
+			const char *act, const struct lu_want *w)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
+	struct lu_rig r;
+	long el;
+
+	if (strchr(addr, ':') && !kt_have_ipv6()) {
+		kt_skip(w->label, "no IPv6 on lo (::1) in the namespace");
+		return;
+	}
+	lu_start(&r, prog, dir, addr, act, NULL, env, 1);
+	lu_drop();
+	lu_judge(&r, w, r.t_up);
+	el = lu_result(&r, w->error, 3000);
+	/* the line is written when the call reports: the call's own clock */
+	ck_assert_msg(el >= LU_THEORY_MS - LU_EARLY_MS, "%s: elapsed %ld", w->label,
+		      el);
+	lu_free(&r);
+}
+
+START_TEST(t_out4_recv)
+{
+	static const struct lu_want w = { "out IPv4 recv keepalive", "out",
+				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+
+	KT_NETNS();
+	silent_case("log_peer", "out", "127.0.0.1", "recv", &w);
+}
+END_TEST
+
+START_TEST(t_out6_recv)
+{
+	static const struct lu_want w = { "out IPv6 recv keepalive", "out",
+				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+
+	KT_NETNS();
+	silent_case("log_peer", "out", "::1", "recv", &w);
+}
+END_TEST
+
+START_TEST(t_in4_read)
+{
+	static const struct lu_want w = { "in IPv4 read keepalive", "in",
+				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+
+	KT_NETNS();
+	silent_case("log_peer", "in", "127.0.0.1", "read", &w);
+}
+END_TEST
+
+START_TEST(t_in6_recv)
+{
+	static const struct lu_want w = { "in IPv6 recv keepalive", "in",
+				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+
+	KT_NETNS();
+	silent_case("log_peer", "in", "::1", "recv", &w);
+}
+END_TEST
+
+START_TEST(t_out4_readv)
+{
+	static const struct lu_want w = { "out IPv4 readv keepalive", "out",
+				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+
+	KT_NETNS();
+	silent_case("log_peer", "out", "127.0.0.1", "readv", &w);
+}
+END_TEST
+
+START_TEST(t_in4_recvmsg)
+{
+	static const struct lu_want w = { "in IPv4 recvmsg keepalive", "in",
+				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+
+	KT_NETNS();
+	silent_case("log_peer", "in", "127.0.0.1", "recvmsg", &w);
+}
+END_TEST
+
+/* Run nm -u on a program; 1 when it references sym. */
+static int references(const char *path, const char *sym)
+{
+	char cmd[1024], line[256];
+	FILE *f;
+	int found = 0;
+
+	snprintf(cmd, sizeof cmd, "nm -u '%s' 2>/dev/null", path);
+	f = popen(cmd, "r");
+	ck_assert_msg(f != NULL, "popen nm");
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, sym))
+			found = 1;
+	ck_assert_msg(pclose(f) == 0, "nm -u %s failed (binutils?)", path);
+	return found;
+}
+
+/* read() in a program built with -O2 -D_FORTIFY_SOURCE=2 is glibc's
+ * __read_chk: kashim must see it too. */
+START_TEST(t_fortified_read)
+{
+	static const struct lu_want w = { "out IPv4 __read_chk keepalive", "out",
+				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+
+	ck_assert_msg(references(kt_prog("log_peer_fort"), "__read_chk"),
+		      "log_peer_fort does not call __read_chk: the case "
+		      "would prove nothing");
+	ck_assert_msg(!references(kt_prog("log_peer"), "__read_chk"),
+		      "log_peer calls __read_chk: the plain read case "
+		      "would not test read()");
+	KT_NETNS();
+	silent_case("log_peer_fort", "out", "127.0.0.1", "read", &w);
+}
+END_TEST
+
+/* An event loop: epoll_wait says EPOLLERR, the program reads SO_ERROR
+ * (and so consumes it): the line comes from that getsockopt. */
+START_TEST(t_epoll_so_error)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
+	static const struct lu_want w = { "out IPv4 epoll+SO_ERROR keepalive",
+				       "out", "ETIMEDOUT", "keepalive",
+				       LU_THEORY_MS, 0 };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "epoll", NULL, env, 1);
+	lu_drop();
+	lu_judge(&r, &w, r.t_up);
+	lu_result(&r, "ETIMEDOUT", 3000);
+	ck_assert_msg(strstr(r.p.obuf, "so_error=1"),
+		      "the program did not learn it through SO_ERROR: %s",
+		      r.p.obuf);
+	lu_free(&r);
+}
+END_TEST
+
+/* The watcher alone: the program sleeps and never touches the socket.
+ * The line must come within theory + one watcher tick (500 ms) + margin;
+ * then the program's own read still gets ETIMEDOUT (the watcher did not
+ * consume the error) and no second line follows. */
+static void watch_case(const char *dir, const char *addr, const char *label)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_WATCH=1", NULL };
+	struct lu_want w = { label, dir, "ETIMEDOUT", "keepalive",
+			     LU_THEORY_MS, 500 + LU_MARGIN_MS };
+	struct lu_rig r;
+	struct lu_dead d;
+	int bad;
+
+	if (strchr(addr, ':') && !kt_have_ipv6()) {
+		kt_skip(label, "no IPv6 on lo (::1) in the namespace");
+		return;
+	}
+	lu_start(&r, "log_peer", dir, addr, "idle", "7000", env, 1);
+	lu_drop();
+	lu_judge(&r, &w, r.t_up);
+	ck_assert_msg(strstr(r.p.obuf, "woke") == NULL,
+		      "%s: the program woke before the line came: the "
+		      "watcher was not tested", label);
+	lu_result(&r, "ETIMEDOUT", 7000);
+	lu_settle(&r.p, 700);
+	ck_assert_msg(lu_dead_lines(r.p.ebuf, &d, 1, &bad) == 1,
+		      "%s: a second line after the program's read:\n%s",
+		      label, r.p.ebuf);
+	lu_free(&r);
+}
+
+START_TEST(t_watch_out4)
+{
+	KT_NETNS();
+	watch_case("out", "127.0.0.1", "watcher out IPv4 idle");
+}
+END_TEST
+
+START_TEST(t_watch_in6)
+{
+	KT_NETNS();
+	watch_case("in", "::1", "watcher in IPv6 idle");
+}
+END_TEST
+
+/* cause=user_timeout: the peer goes silent, then the program writes; its
+ * data is retransmitted until TCP_USER_TIMEOUT (auto: 3000 ms). */
+START_TEST(t_cause_user_timeout)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
+	static const struct lu_want w = { "user_timeout: unacked data", "out",
+				       "ETIMEDOUT", "user_timeout",
+				       LU_THEORY_MS, 0 };
+	struct lu_rig r;
+	long t0;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, env, 1);
+	lu_drop();
+	t0 = kt_now_ms();
+	ck_assert(kt_send(&r.p, "go\n") == 0);
+	lu_judge(&r, &w, t0);
+	lu_result(&r, "ETIMEDOUT", 3000);
+	lu_free(&r);
+}
+END_TEST
+
+/* cause=zero_window: the peer is alive but never reads; the program
+ * writes until blocked; the peer's window stays 0 past the user timeout.
+ * The kernel's zero-window probe backoff (200 ms doubling) decides when
+ * after 3 s, hence the wider late allowance. */
+START_TEST(t_cause_zero_window)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
+	static const struct lu_want w = { "zero_window: peer not reading",
+					  "out", "ETIMEDOUT", "zero_window",
+					  LU_THEORY_MS, 6000 };
+	struct lu_rig r;
+	int small = 4096;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "fill", NULL, env, 1);
+	setsockopt(r.cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	lu_judge(&r, &w, r.t_up);
+	lu_result(&r, "ETIMEDOUT", 3000);
+	lu_free(&r);
+}
+END_TEST
+
+/* cause=reset: the peer vanishes (its RST is dropped) and comes back
+ * without state; the first keepalive probe (IDLE=3) meets an RST. */
+START_TEST(t_cause_reset)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_IDLE=3", NULL };
+	static const struct lu_want w = { "reset: peer back without state",
+				       "out", "ECONNRESET", "reset", 3000, 0 };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	lu_drop();
+	lu_abort(r.cfd);
+	r.cfd = -1;
+	lu_undrop();
+	ck_assert_msg(kt_now_ms() - r.t_up < 2500,
+		      "setup took longer than IDLE: the case proves nothing");
+	lu_judge(&r, &w, r.t_up);
+	lu_result(&r, "ECONNRESET", 3000);
+	lu_free(&r);
+}
+END_TEST
+
+/* cause=unreachable: the peer's host answers the program's data with ICMP
+ * host-unreachable (a keepalive probe cannot show this: the kernel ignores
+ * ICMP quoting a sequence number outside the window, and a probe's is
+ * snd_una - 1); at the user timeout the kernel reports EHOSTUNREACH. */
+START_TEST(t_cause_unreachable)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
+	static const struct lu_want w = { "unreachable: ICMP host unreachable",
+					  "out", "EHOSTUNREACH", "unreachable",
+					  LU_THEORY_MS, 0 };
+	char err[512];
+	struct lu_rig r;
+	long t0;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, env, 1);
+	ck_assert_msg(kt_nft("table inet kashim_test {\n chain in {\n"
+			     "  type filter hook input priority 0;\n"
+			     "  tcp dport 5555 reject with icmpx "
+			     "host-unreachable\n }\n}\n", err,
+			     sizeof err) == 0, "nft: %s", err);
+	t0 = kt_now_ms();
+	ck_assert(kt_send(&r.p, "go\n") == 0);
+	lu_judge(&r, &w, t0);
+	lu_result(&r, "EHOSTUNREACH", 3000);
+	lu_free(&r);
+}
+END_TEST
+
+/* ---- nothing to log ------------------------------------------------------ */
+
+static void assert_no_line(struct lu_rig *r, const char *label)
+{
+	ck_assert_msg(lu_count_lines(r->p.ebuf, "peer dead") == 0,
+		      "%s: a line was logged:\n%s", label, r->p.ebuf);
+}
+
+/* The peer closes normally: the program reads EOF, closes; the watcher is
+ * on and looks for 2 s more.  Nothing. */
+START_TEST(t_peer_closes_nothing)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_WATCH=1", NULL };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "eof", NULL, env, 1);
+	close(r.cfd);
+	r.cfd = -1;
+	lu_result(&r, "EOF", 3000);
+	lu_settle(&r.p, LU_THEORY_MS + 1000);
+	assert_no_line(&r, "peer closed");
+	lu_free(&r);
+}
+END_TEST
+
+/* The program closes normally, then the peer's port is dropped: whatever
+ * happens to the peer's socket, the program has nothing to log. */
+START_TEST(t_prog_closes_nothing)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_WATCH=1", NULL };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "in", "127.0.0.1", "close", NULL, env, 1);
+	ck_assert(kt_send(&r.p, "close\n") == 0);
+	ck_assert(kt_wait_line(&r.p, "closed", 3000, NULL, 0) == 0);
+	lu_drop();
+	lu_settle(&r.p, LU_THEORY_MS + 1500);
+	assert_no_line(&r, "program closed");
+	lu_free(&r);
+}
+END_TEST
+
+/* A connection never established logs nothing: refused, and timed out
+ * in SYN_SENT (KASHIM_SYNCNT=1: SYN at 0 and 1 s, ETIMEDOUT at ~3 s), with
+ * the watcher looking all along. */
+static void connfail_case(int dropped, const char *want)
+{
+	const char *argv[] = { kt_prog("log_peer"), "connfail", "127.0.0.1",
+			       "5555", "8000", NULL };
+	struct kt_env e;
+	struct kt_proc p;
+	char res[32];
+
+	kt_env_init(&e, 1);
+	kt_env_add(&e, "KASHIM_LOG=stderr");
+	kt_env_add(&e, "KASHIM_WATCH=1");
+	kt_env_add(&e, "KASHIM_SYNCNT=1");
+	if (dropped)
+		lu_drop();
+	ck_assert(kt_run(&p, (char *const *)argv, e.v, NULL, 0, 15000) == 0);
+	kt_assert_preloaded(&p);
+	ck_assert_msg(kt_kv(p.obuf, "connecting", "errno", res,
+			    sizeof res) == 0 && strcmp(res, "EINPROGRESS") == 0,
+		      "connect: %s", p.obuf);
+	ck_assert_msg(strstr(p.obuf, want) != NULL, "want %s: %s", want,
+		      p.obuf);
+	ck_assert_msg(lu_count_lines(p.ebuf, "peer dead") == 0,
+		      "a connection never established was logged (%s):\n%s",
+		      want, p.ebuf);
+	kt_proc_free(&p);
+	kt_env_free(&e);
+}
+
+START_TEST(t_connect_refused_nothing)
+{
+	KT_NETNS();
+	connfail_case(0, "result=ECONNREFUSED");
+}
+END_TEST
+
+START_TEST(t_connect_timeout_nothing)
+{
+	KT_NETNS();
+	connfail_case(1, "result=ETIMEDOUT");
+}
+END_TEST
+
+/* ---- the same cases, proven able to fail --------------------------------- */
+
+/* KASHIM_LOG unset: kashim still configures (the program gets ETIMEDOUT)
+ * but writes no line. */
+START_TEST(t_control_log_off)
+{
+	static const char *const env[] = { "KASHIM_WATCH=1", NULL };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	lu_drop();
+	lu_result(&r, "ETIMEDOUT", LU_THEORY_MS + LU_MARGIN_MS + 2000);
+	lu_settle(&r.p, 700);
+	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL,
+		      "KASHIM_LOG unset, yet: %s", r.p.ebuf);
+	lu_free(&r);
+}
+END_TEST
+
+/* Without the preload: no line, and the program is still blocked. */
+START_TEST(t_control_no_preload)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_WATCH=1", NULL };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 0);
+	lu_drop();
+	lu_settle(&r.p, LU_THEORY_MS + LU_MARGIN_MS);
+	ck_assert_msg(kt_running(&r.p) && !strstr(r.p.obuf, "result="),
+		      "without kashim the program learnt it: %s", r.p.obuf);
+	assert_no_line(&r, "no preload");
+	lu_free(&r);
+}
+END_TEST
+
+/* ---- KASHIM_DEBUG ---------------------------------------------------------- */
+
+/* KASHIM_DEBUG=1 with KASHIM_LOG off: a "configured" line per decision and
+ * the dead-peer line, both on stderr. */
+START_TEST(t_debug_configured)
+{
+	static const char *const env[] = { "KASHIM_DEBUG=1", NULL };
+	static const struct lu_want w = { "debug: dead line with log off", "out",
+				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+	const char *line;
+	char want[256];
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	snprintf(want, sizeof want, "kashim[%ld]: configured prog=log_peer "
+		 "fd=%d dir=out peer=%s idle=1 intvl=1 cnt=2 "
+		 "user_timeout=3000 options_set=", r.pid, r.fd, r.peer);
+	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
+		      "no '%s...' in:\n%s", want, r.p.ebuf);
+	line = strstr(r.p.ebuf, want) + strlen(want);
+	ck_assert_msg(atoi(line) == 5 && line[1] == '\n',
+		      "options_set: SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, "
+		      "TCP_KEEPCNT and TCP_USER_TIMEOUT make 5:\n%s", r.p.ebuf);
+	lu_drop();
+	lu_judge(&r, &w, r.t_up);
+	lu_free(&r);
+}
+END_TEST
+
+/* A connection left alone by a filter: "skipped ... reason=ports", and
+ * no dead-peer line for it (it was never configured: it does not die). */
+START_TEST(t_debug_skipped)
+{
+	static const char *const env[] = { "KASHIM_DEBUG=1",
+					   "KASHIM_LOG=stderr",
+					   "KASHIM_PORTS=!5555", NULL };
+	char want[256];
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	snprintf(want, sizeof want, "kashim[%ld]: skipped prog=log_peer "
+		 "fd=%d dir=out peer=%s reason=ports\n", r.pid, r.fd, r.peer);
+	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
+		      "no '%s' in:\n%s", want, r.p.ebuf);
+	ck_assert_msg(strstr(r.p.ebuf, "configured") == NULL, "%s",
+		      r.p.ebuf);
+	lu_free(&r);
+}
+END_TEST
+
+START_TEST(t_debug_skipped_direction)
+{
+	static const char *const env[] = { "KASHIM_DEBUG=1",
+					   "KASHIM_DIRECTION=in", NULL };
+	char want[256];
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	snprintf(want, sizeof want, "kashim[%ld]: skipped prog=log_peer "
+		 "fd=%d dir=out peer=%s reason=direction\n", r.pid, r.fd,
+		 r.peer);
+	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
+		      "no '%s' in:\n%s", want, r.p.ebuf);
+	lu_free(&r);
+}
+END_TEST
+
+static Suite *log_suite(void)
+{
+	Suite *s = suite_create("log");
+	TCase *calls = tcase_create("calls");
+	TCase *causes = tcase_create("causes");
+	TCase *none = tcase_create("nothing");
+	TCase *debug = tcase_create("debug");
+
+	tcase_set_timeout(calls, 30);
+	tcase_add_test(calls, t_out4_recv);
+	tcase_add_test(calls, t_out6_recv);
+	tcase_add_test(calls, t_in4_read);
+	tcase_add_test(calls, t_in6_recv);
+	tcase_add_test(calls, t_out4_readv);
+	tcase_add_test(calls, t_in4_recvmsg);
+	tcase_add_test(calls, t_fortified_read);
+	tcase_add_test(calls, t_epoll_so_error);
+	tcase_add_test(calls, t_watch_out4);
+	tcase_add_test(calls, t_watch_in6);
+	suite_add_tcase(s, calls);
+
+	tcase_set_timeout(causes, 30);
+	tcase_add_test(causes, t_cause_user_timeout);
+	tcase_add_test(causes, t_cause_zero_window);
+	tcase_add_test(causes, t_cause_reset);
+	tcase_add_test(causes, t_cause_unreachable);
+	suite_add_tcase(s, causes);
+
+	tcase_set_timeout(none, 30);
+	tcase_add_test(none, t_peer_closes_nothing);
+	tcase_add_test(none, t_prog_closes_nothing);
+	tcase_add_test(none, t_connect_refused_nothing);
+	tcase_add_test(none, t_connect_timeout_nothing);
+	tcase_add_test(none, t_control_log_off);
+	tcase_add_test(none, t_control_no_preload);
+	suite_add_tcase(s, none);
+
+	tcase_set_timeout(debug, 30);
+	tcase_add_test(debug, t_debug_configured);
+	tcase_add_test(debug, t_debug_skipped);
+	tcase_add_test(debug, t_debug_skipped_direction);
+	suite_add_tcase(s, debug);
+	return s;
+}
+
+int main(void)
+{
+	return kt_main(log_suite());
+}

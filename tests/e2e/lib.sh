@@ -1,0 +1,207 @@
+# shellcheck shell=sh
+# kashim e2e — helpers sourced by every tests/e2e/*.sh case.
+#
+# A case starts real programs with kashim preloaded ("K") and the same
+# programs without it ("P") side by side on loopback, makes the peers of
+# both vanish at once with an nftables drop, and then judges:
+#   K must see its peer declared dead within THEORY_MS + MARGIN_MS (and not
+#     before THEORY_MS - EARLY_MS), with exactly the kashim log lines due;
+#   P must still be stuck at THEORY_MS + MARGIN_MS.
+# It prints "MEASURE: ..." lines (the figures for docs/demo.md), "FAIL: ..."
+# and exit 1 on the first broken expectation, "PASS" and exit 0 at the end.
+#
+# Run by build/tests/check_e2e inside a fresh network namespace (it sets
+# E2E_IN_NETNS=1).  Run by hand, a case enters one itself:
+#   KASHIM_TESTLIB=$PWD/build/libkashim.so E2E_PROGS=$PWD/build/tests/progs \
+#     sh tests/e2e/socat.sh
+# Every wait is bounded; the EXIT trap kills whatever the case started.
+
+E2E_DIR=${E2E_DIR:-$(dirname "$0")}
+if [ "${E2E_IN_NETNS-}" != 1 ]; then
+	E2E_IN_NETNS=1 exec unshare -n -- sh "$0" "$@"
+fi
+: "${KASHIM_TESTLIB:?KASHIM_TESTLIB must name the built libkashim.so}"
+: "${E2E_PROGS:?E2E_PROGS must name build/tests/progs}"
+if [ -z "${E2E_TMP-}" ]; then
+	E2E_TMP=$(mktemp -d) || exit 1
+	E2E_OWN_TMP=1
+fi
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+
+IDLE=2
+INTVL=1
+CNT=3
+THEORY_MS=$(((IDLE + INTVL * CNT) * 1000))
+MARGIN_MS=3000  # late allowance: timers, a loaded 2-core CI machine
+EARLY_MS=500    # the kernel's idle clock starts before the case's does
+E2E_PIDS=""     # extra pids to kill (daemons, in their own session)
+
+e2e_cleanup() {
+	for p in $E2E_PIDS; do
+		kill -9 "$p" 2>/dev/null
+	done
+	# Everything else the case started is in its process group (the test
+	# gives each case one); never signal a group that is not ours.
+	if [ "$(ps -o pgid= -p $$ | tr -d ' ')" = "$$" ]; then
+		trap '' TERM
+		kill -TERM 0 2>/dev/null
+	fi
+	if [ "${E2E_OWN_TMP-}" = 1 ]; then
+		rm -rf "$E2E_TMP"
+	fi
+}
+trap e2e_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+ip link set lo up || { echo "FAIL: cannot bring lo up"; exit 1; }
+
+now_ms() { date +%s%3N; }
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+pass() {
+	echo "PASS"
+	exit 0
+}
+
+# need COMMAND PACKAGE
+need() {
+	command -v "$1" >/dev/null 2>&1 ||
+		fail "$1 not found: install Debian package $2 (scripts/deps)"
+}
+
+# Only as "preloaded CMD ARGS... &": the background subshell becomes CMD
+# (so $! is its pid), with kashim and the case's settings; KLOG is the
+# KASHIM_LOG sink, EXTRA_ENV more NAME=value words (may be empty).
+preloaded() {
+	# shellcheck disable=SC2086 # EXTRA_ENV is a list of NAME=value words
+	exec env LD_PRELOAD="$KASHIM_TESTLIB" KASHIM_IDLE=$IDLE \
+		KASHIM_INTVL=$INTVL KASHIM_CNT=$CNT KASHIM_LOG="${KLOG:-off}" \
+		${EXTRA_ENV-} "$@"
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# wait_until MS COMMAND...: poll COMMAND every 0.1 s; 1 when MS ran out.
+wait_until() {
+	wu_end=$(($(now_ms) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(now_ms)" -lt "$wu_end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# Established TCP connections whose local (sport) or remote (dport) port is
+# PORT, in this namespace.
+est_sport() { ss -tnH state established "( sport = :$1 )" | wc -l; }
+est_dport() { ss -tnH state established "( dport = :$1 )" | wc -l; }
+is_listening() { [ "$(ss -tlnH "( sport = :$1 )" | wc -l)" -ge 1 ]; }
+est_is() { [ "$(est_"$1" "$2")" -eq "$3" ]; }
+dead() { ! alive "$1"; }
+# lines FILE PATTERN: how many lines of FILE match (0 when no file).
+lines() {
+	if [ -f "$1" ]; then
+		grep -c -e "$2" "$1" || true
+	else
+		echo 0
+	fi
+}
+has_lines() { [ "$(lines "$1" "$2")" -ge "$3" ]; }
+count_is() { [ "$(lines "$1" "$2")" -eq "$3" ]; }
+
+wait_listen() {
+	wait_until 5000 is_listening "$1" || fail "nothing listens on port $1"
+}
+
+# nft_drop "7001, 7002": every TCP segment from or to these ports is
+# dropped at the input hook (on lo that silences both directions).
+nft_drop() {
+	nft -f - <<EOF || fail "nft could not install the drop rule"
+table inet kashim_e2e {
+	chain in {
+		type filter hook input priority 0;
+		tcp sport { $1 } drop
+		tcp dport { $1 } drop
+	}
+}
+EOF
+}
+
+# judge_freed LABEL T_UP COMMAND...: COMMAND (a condition, polled) must
+# become true between T_UP + THEORY - EARLY and T_UP + THEORY + MARGIN.
+# Prints the measure; sets FREED_MS.
+judge_freed() {
+	jf_label=$1
+	jf_up=$2
+	shift 2
+	jf_left=$((jf_up + THEORY_MS + MARGIN_MS - $(now_ms)))
+	[ "$jf_left" -gt 0 ] || jf_left=1
+	if ! wait_until "$jf_left" "$@"; then
+		echo "MEASURE: $jf_label: with kashim: NOT DETECTED after" \
+			"$(($(now_ms) - jf_up)) ms (theory $THEORY_MS ms)"
+		fail "$jf_label: with kashim still stuck past theory + margin"
+	fi
+	FREED_MS=$(($(now_ms) - jf_up))
+	echo "MEASURE: $jf_label: with kashim: detected after $FREED_MS ms" \
+		"(theory $THEORY_MS ms)"
+	[ "$FREED_MS" -ge $((THEORY_MS - EARLY_MS)) ] ||
+		fail "$jf_label: detected too early ($FREED_MS ms): not keepalive"
+}
+
+# judge_stuck LABEL T_UP COMMAND...: COMMAND (a condition) must still hold
+# at T_UP + THEORY + MARGIN.  LABEL says which case (usually "..., without
+# kashim").
+judge_stuck() {
+	js_label=$1
+	js_up=$2
+	shift 2
+	js_left=$((js_up + THEORY_MS + MARGIN_MS - $(now_ms)))
+	if [ "$js_left" -gt 0 ]; then
+		sleep "$((js_left / 1000)).$(printf '%03d' $((js_left % 1000)))"
+	fi
+	"$@" || fail "$js_label: the peer's death was noticed: kashim is not" \
+		"what frees the other case"
+	echo "MEASURE: $js_label: still stuck after $(($(now_ms) - js_up)) ms"
+}
+
+# check_log_at_most_one FILE PATTERN: for programs that may end without
+# ever calling read/write on the dead socket (they poll, see POLLERR and
+# close): kashim cannot see the error then; one line at most, never two.
+check_log_at_most_one() {
+	if [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -eq 0 ]; then
+		echo "MEASURE: log: NO LINE (the program closed the socket on" \
+			"POLLERR without a read or write: kashim saw no error)"
+		return 0
+	fi
+	check_log "$1" 1 "$2"
+}
+
+# check_log FILE N PATTERN: FILE has exactly N lines, all "peer dead" lines
+# matching PATTERN, no two for the same (pid, fd, local, peer).
+check_log() {
+	cl_all=$(wc -l <"$1" 2>/dev/null || echo 0)
+	cl_ok=$(lines "$1" "peer dead .*$3")
+	if [ "$cl_all" -ne "$2" ] || [ "$cl_ok" -ne "$2" ]; then
+		fail "log $1: $cl_all lines, $cl_ok matching '$3', want $2:
+$(head -n 5 "$1" 2>/dev/null)"
+	fi
+	cl_uniq=$(sed -E 's/ (error|cause|age)=.*//' "$1" | sort -u | wc -l)
+	[ "$cl_uniq" -eq "$2" ] || fail "log $1: a connection logged twice"
+	echo "MEASURE: log: $2 line(s), age $(log_ages "$1"), e.g.:" \
+		"$(head -n 1 "$1")"
+}
+
+# The smallest and largest age= of a log: "5.0s..5.1s".
+log_ages() {
+	# shellcheck disable=SC2016 # sed's $ (last line), not the shell's
+	sed -n 's/.* age=\([0-9.]*\)s.*/\1/p' "$1" | sort -n |
+		sed -n '1h; ${H; x; s/\n/s../; s/$/s/; p; }'
+}
+
+# The log's age= of its first line (kernel-side detection time).
+log_age() { sed -n '1s/.* age=\([0-9.]*s\).*/\1/p' "$1"; }

@@ -114,8 +114,12 @@ static int take(union slot *s)
 		seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
 		if (!(seq & 1) &&
 		    __atomic_compare_exchange_n(&s->fd.seq, &seq, seq + 1, 0,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			/* The odd count must be seen before any field the
+			 * writer stores next (smp_wmb in Linux's seqlock). */
+			__atomic_thread_fence(__ATOMIC_RELEASE);
 			return 0;
+		}
 	}
 	return -1;
 }

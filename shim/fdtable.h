@@ -67,7 +67,8 @@ struct kashim_fd {
 
 _Static_assert(sizeof(struct kashim_fd) == 48, "fd entry must stay 48 bytes");
 
-/* Copy of the entry for fd (all zero when unknown).  Never blocks. */
+/* Copy of the entry for fd (kind KIND_UNKNOWN and every field but seq zero
+ * when kashim knows nothing of it).  Never blocks. */
 void fdt_read(int fd, struct kashim_fd *out);
 
 /* Take the entry for writing: returns 0 and a copy in *e, or -1 when fd is

@@ -18,6 +18,7 @@
 
 #define TCPINFO_LEVEL IPPROTO_TCP
 #define TCPINFO_NAME 11         /* TCP_INFO */
+#define TCPINFO_UT 18           /* TCP_USER_TIMEOUT */
 
 int kashim_logging;
 
@@ -250,6 +251,16 @@ static void endpoint_from_sockname(int fd, struct kashim_endpoint *ep)
 	}
 }
 
+static unsigned user_timeout_of(int fd)
+{
+	unsigned v = 0;
+	socklen_t len = sizeof(v);
+
+	if (KASHIM_REAL(getsockopt)(fd, IPPROTO_TCP, TCPINFO_UT, &v, &len))
+		return 0;
+	return v;
+}
+
 /* The same socket kashim configured, still there, ended by the kernel? */
 static int read_death(int fd, const struct kashim_fd *e, int err,
 		      struct kashim_death *d)
@@ -273,6 +284,8 @@ static int read_death(int fd, const struct kashim_fd *e, int err,
 	d->window_known = len >= offsetof(struct kashim_tcp_info, snd_wnd) + 4;
 	d->snd_wnd = ti.snd_wnd;
 	d->cnt = e->cnt;
+	d->since_ack = ti.last_ack_recv;
+	d->user_timeout = user_timeout_of(fd);
 	return 0;
 }
 
@@ -347,7 +360,7 @@ void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,
 	msg[0] = '\0';
 	kb_str(&b, what);
 	kb_str(&b, " prog=");
-	kb_value(&b, program_invocation_short_name);
+	kb_prog(&b, program_invocation_short_name);
 	kb_str(&b, " fd=");
 	kb_num(&b, fd);
 	kb_str(&b, " dir=");

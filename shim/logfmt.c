@@ -39,13 +39,20 @@ void kb_num(struct kashim_buf *b, long long v)
 		kb_char(b, digits[--n]);
 }
 
+static int is_control(unsigned char c)
+{
+	return c < ' ' || c == 0x7f;
+}
+
 static int needs_quotes(const char *s)
 {
-	if (!*s)
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (!*u)
 		return 1;
-	for (; *s; s++)
-		if (*s <= ' ' || *s == '"' || *s == '=' || *s == '\\' ||
-		    *s == 0x7f)
+	for (; *u; u++)
+		if (*u <= ' ' || *u == '"' || *u == '=' || *u == '\\' ||
+		    *u == 0x7f)
 			return 1;
 	return 0;
 }
@@ -62,9 +69,20 @@ void kb_value(struct kashim_buf *b, const char *s)
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			kb_char(b, '\\');
-		kb_char(b, (unsigned char)*s < ' ' || *s == 0x7f ? '?' : *s);
+		kb_char(b, is_control((unsigned char)*s) ? '?' : *s);
 	}
 	kb_char(b, '"');
+}
+
+void kb_prog(struct kashim_buf *b, const char *prog)
+{
+	char name[KASHIM_PROG_MAX + 1];
+
+	if (!prog)
+		prog = "?";
+	strncpy(name, prog, KASHIM_PROG_MAX);
+	name[KASHIM_PROG_MAX] = '\0';
+	kb_value(b, name);
 }
 
 void kb_endpoint(struct kashim_buf *b, const struct kashim_endpoint *ep)
@@ -124,18 +142,21 @@ static const char *timeout_cause(const struct kashim_death *d)
 	return "keepalive";
 }
 
+static int timed_out(const struct kashim_death *d)
+{
+	if (d->window_known && d->snd_wnd == 0)
+		return 1;               /* window probes answered, never opened */
+	if (d->user_timeout && d->since_ack >= d->user_timeout)
+		return 1;
+	if (d->retransmits > 0)
+		return d->user_timeout == 0;    /* the kernel's retry limit */
+	return d->cnt > 0 && d->probes >= d->cnt;
+}
+
 const char *kashim_cause(struct kashim_death *d)
 {
-	if (d->err == 0) {
-		/* The watcher: a timeout leaves the probes or retransmissions
-		 * it counted; a reset arrives before the keepalive count is
-		 * reached, with data neither in flight nor refused. */
-		if (d->retransmits > 0 || (d->window_known && d->snd_wnd == 0) ||
-		    (d->cnt > 0 && d->probes >= d->cnt))
-			d->err = ETIMEDOUT;
-		else
-			d->err = ECONNRESET;
-	}
+	if (d->err == 0)
+		d->err = timed_out(d) ? ETIMEDOUT : ECONNRESET;
 	switch (d->err) {
 	case ECONNRESET:
 	case EPIPE:
@@ -180,7 +201,7 @@ size_t kashim_fmt_dead(char *buf, size_t cap, const struct kashim_dead *d)
 	if (cap)
 		buf[0] = '\0';
 	kb_str(&b, "peer dead prog=");
-	kb_value(&b, d->prog ? d->prog : "?");
+	kb_prog(&b, d->prog);
 	kb_str(&b, " fd=");
 	kb_num(&b, d->fd);
 	kb_str(&b, " dir=");

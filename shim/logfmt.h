@@ -37,12 +37,22 @@ struct kashim_death {
 	int window_known;       /* kernel reports the peer's window (>= 5.4) */
 	unsigned snd_wnd;       /* peer's last advertised window */
 	unsigned cnt;           /* TCP_KEEPCNT in force */
+	unsigned user_timeout;  /* TCP_USER_TIMEOUT in force, ms; 0 = none */
+	unsigned since_ack;     /* ms since the peer last acknowledged anything */
 };
 
 /* "keepalive", "user_timeout", "zero_window", "reset" or "unreachable";
  * when d->err is 0 (the watcher cannot read the error without consuming
- * it) the errno is inferred too and stored back into d->err. */
+ * it) the errno is inferred too and stored back into d->err: a timeout is
+ * a connection that went without an acknowledgement for the whole user
+ * timeout (or used up its keepalive probes); anything that died sooner was
+ * reset.  This is a best guess — the program's own call, when it comes,
+ * gets the exact error. */
 const char *kashim_cause(struct kashim_death *d);
+
+/* The longest program name a line carries (the rest of the line matters
+ * more than the end of a very long name). */
+#define KASHIM_PROG_MAX 64
 
 /* "ETIMEDOUT" and the other errno names kashim prints; "E<number>" for the
  * rest, written into buf. */
@@ -71,6 +81,7 @@ struct kashim_buf {
 void kb_str(struct kashim_buf *b, const char *s);
 void kb_num(struct kashim_buf *b, long long v);
 void kb_value(struct kashim_buf *b, const char *s);   /* logfmt-quoted */
+void kb_prog(struct kashim_buf *b, const char *prog); /* capped, quoted */
 void kb_endpoint(struct kashim_buf *b, const struct kashim_endpoint *ep);
 
 #endif

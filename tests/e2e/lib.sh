@@ -18,7 +18,8 @@
 
 E2E_DIR=${E2E_DIR:-$(dirname "$0")}
 if [ "${E2E_IN_NETNS-}" != 1 ]; then
-	E2E_IN_NETNS=1 exec unshare -n -- sh "$0" "$@"
+	# setsid -w: the case leads its own process group (see e2e_cleanup)
+	E2E_IN_NETNS=1 exec unshare -n -- setsid -w sh "$0" "$@"
 fi
 : "${KASHIM_TESTLIB:?KASHIM_TESTLIB must name the built libkashim.so}"
 : "${E2E_PROGS:?E2E_PROGS must name build/tests/progs}"

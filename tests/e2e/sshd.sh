@@ -80,8 +80,7 @@ cp=$(child "$sp")
 for c in "$ck" "$cr" "$cp"; do
 	[ -n "$c" ] || fail "an sshd has no connection process"
 done
-# The session's last words (sshd's hostkeys notice) die down at once.
-sleep 0.3
+E2E_PIDS="$ck $cr $cp"   # they setsid(): not in the case's process group
 t_up=$(now_ms)
 nft_drop "$K, $R, $P"
 

@@ -219,8 +219,7 @@ static void print_measures(const char *name, const char *out)
 		const char *nl = strchr(l, '\n');
 		int len = nl ? (int)(nl - l) : (int)strlen(l);
 
-		if (strncmp(l, "MEASURE: ", 9) == 0 ||
-		    strncmp(l, "FAIL: ", 6) == 0)
+		if (strncmp(l, "MEASURE: ", 9) == 0)
 			printf("%s: %.*s\n", name, len, l);
 		l = nl ? nl + 1 : NULL;
 	}

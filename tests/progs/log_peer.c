@@ -149,6 +149,14 @@ static void report(ssize_t n, int err, long t0)
 	       (long)getpid());
 }
 
+/* recv() then report: errno is read after the call has returned */
+static void recv_report(int fd, long t0)
+{
+	ssize_t r = recv(fd, rbuf, rlen, 0);
+
+	report(r, errno, t0);
+}
+
 static int connect_to(const char *addr, int port, char *peer, size_t cap)
 {
 	struct sockaddr_storage ss;
@@ -329,7 +337,7 @@ static void cmd_reuse(const char *addr, int p1, int p2)
 	if (b != a)
 		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
 	print_up("up2", b, peer);
-	report(recv(b, rbuf, rlen, 0), errno, t0);
+	recv_report(b, t0);
 }
 
 /* fclose ADDR PORT1 PORT2 HOW: A to PORT1, fdopen + fclose (libc closes
@@ -363,7 +371,7 @@ static void cmd_fclose(const char *addr, int p1, int p2, const char *how)
 	if (b != a)
 		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
 	print_up("up2", b, peer);
-	report(recv(b, rbuf, rlen, 0), errno, t0);
+	recv_report(b, t0);
 }
 
 /* dup2 ADDR PORT1 PORT2: A to PORT1, B to PORT2, dup2(B, A), close(B):
@@ -380,7 +388,7 @@ static void cmd_dup2(const char *addr, int p1, int p2)
 		die("dup2");
 	close(b);
 	print_up("up2", a, peer2);
-	report(recv(a, rbuf, rlen, 0), errno, t0);
+	recv_report(a, t0);
 }
 
 /* fork ADDR PORT ACT [MS]: connect A, fork; the child closes A and
@@ -442,7 +450,7 @@ static void cmd_vfork(const char *addr, int port)
 		die("waitpid");
 	printf("spawned status=%d\n", st);
 	fflush(stdout);
-	report(recv(a, rbuf, rlen, 0), errno, t0);
+	recv_report(a, t0);
 }
 
 /* daemon ADDR PORT_LIVE PORT_DEAD FILE: like a daemon, close fds 0..1023

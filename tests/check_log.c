@@ -302,6 +302,137 @@ START_TEST(t_cause_unreachable)
 }
 END_TEST
 
+/* The watcher, cause=reset: the peer vanishes (its RST dropped) and is back
+ * without state before the first probe (IDLE=3): the probe meets an RST.
+ * The program sleeps; the watcher's line must say what the program later
+ * reads: ECONNRESET, reset. */
+START_TEST(t_watch_reset_first_probe)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_WATCH=1", "KASHIM_IDLE=3",
+					   NULL };
+	static const struct lu_want w = { "watcher reset at the 1st probe",
+					  "out", "ECONNRESET", "reset", 3000,
+					  500 + LU_MARGIN_MS };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "idle", "7000", env, 1);
+	lu_drop();
+	lu_abort(r.cfd);
+	r.cfd = -1;
+	lu_undrop();
+	ck_assert_msg(kt_now_ms() - r.t_up < 2500,
+		      "setup took longer than IDLE: the case proves nothing");
+	lu_judge(&r, &w, r.t_up);
+	lu_result(&r, "ECONNRESET", 7000);
+	lu_free(&r);
+}
+END_TEST
+
+/* The same, but the peer is back only after the first probe was lost: the
+ * last probe (CNT=2, INTVL=2: at 1 s and 3 s; the count would end at 5 s)
+ * meets the RST.  The kernel reports ECONNRESET; so must the watcher. */
+START_TEST(t_watch_reset_last_probe)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_WATCH=1", "KASHIM_INTVL=2",
+					   NULL };
+	static const struct lu_want w = { "watcher reset at the last probe",
+					  "out", "ECONNRESET", "reset", 3000,
+					  500 + LU_MARGIN_MS };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "idle", "8000", env, 1);
+	lu_drop();
+	lu_abort(r.cfd);
+	r.cfd = -1;
+	kt_sleep_ms(2000 - (kt_now_ms() - r.t_up));    /* probe 1 lost */
+	lu_undrop();
+	ck_assert_msg(kt_now_ms() - r.t_up < 2700, "setup too slow");
+	lu_judge(&r, &w, r.t_up);
+	lu_result(&r, "ECONNRESET", 8000);
+	lu_free(&r);
+}
+END_TEST
+
+/* A program with many fds: the socket at fd 15000 (beyond the table's
+ * first page), found by the hooks and by the watcher. */
+START_TEST(t_high_fd_recv)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "LOG_PEER_MOVE_FD=15000", NULL };
+	static const struct lu_want w = { "fd 15000 recv", "out", "ETIMEDOUT",
+					  "keepalive", LU_THEORY_MS, 0 };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	ck_assert_int_eq(r.fd, 15000);
+	lu_drop();
+	lu_judge(&r, &w, r.t_up);
+	lu_result(&r, "ETIMEDOUT", 3000);
+	lu_free(&r);
+}
+END_TEST
+
+START_TEST(t_high_fd_watch)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_WATCH=1",
+					   "LOG_PEER_MOVE_FD=15000", NULL };
+	static const struct lu_want w = { "fd 15000 watcher", "out",
+					  "ETIMEDOUT", "keepalive",
+					  LU_THEORY_MS, 500 + LU_MARGIN_MS };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "idle", "7000", env, 1);
+	ck_assert_int_eq(r.fd, 15000);
+	lu_drop();
+	lu_judge(&r, &w, r.t_up);
+	ck_assert(strstr(r.p.obuf, "woke") == NULL);
+	lu_result(&r, "ETIMEDOUT", 7000);
+	lu_free(&r);
+}
+END_TEST
+
+/* KASHIM_LOG=stderr, but the program has put its own file on fd 2 (dup2,
+ * as daemons do): kashim's line must not land in that file. */
+START_TEST(t_stderr_redirected)
+{
+	char path[64], envs[100], *text;
+	const char *env[] = { "KASHIM_LOG=stderr", "KASHIM_WATCH=1", envs,
+			      NULL };
+	struct lu_rig r;
+	FILE *f;
+	size_t n;
+
+	KT_NETNS();
+	strcpy(path, "/tmp/kashim-log-XXXXXX");
+	ck_assert(mkdtemp(path) != NULL);
+	strcat(path, "/err");
+	snprintf(envs, sizeof envs, "LOG_PEER_STDERR_TO=%s", path);
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	lu_drop();
+	lu_result(&r, "ETIMEDOUT", LU_THEORY_MS + LU_MARGIN_MS + 2000);
+	kt_wait(&r.p, 3000);
+	text = calloc(1, 65536);
+	f = fopen(path, "r");
+	ck_assert(f != NULL && text != NULL);
+	n = fread(text, 1, 65535, f);
+	fclose(f);
+	ck_assert_msg(n == 0, "the program's own fd 2 file got:\n%s", text);
+	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL, "%s", r.p.ebuf);
+	free(text);
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	lu_free(&r);
+}
+END_TEST
+
 /* ---- nothing to log ------------------------------------------------------ */
 
 static void assert_no_line(struct lu_rig *r, const char *label)
@@ -390,6 +521,23 @@ START_TEST(t_connect_timeout_nothing)
 {
 	KT_NETNS();
 	connfail_case(1, "result=ETIMEDOUT");
+}
+END_TEST
+
+/* A SYN answered by ICMP host-unreachable: SO_ERROR is EHOSTUNREACH (a
+ * dead-peer errno, through the getsockopt hook), but the connection never
+ * existed: nothing. */
+START_TEST(t_connect_unreachable_nothing)
+{
+	char err[512];
+
+	KT_NETNS();
+	ck_assert_msg(kt_nft("table inet kashim_test {\n chain in {\n"
+			     "  type filter hook input priority 0;\n"
+			     "  tcp dport 5555 reject with icmpx "
+			     "host-unreachable\n }\n}\n", err,
+			     sizeof err) == 0, "nft: %s", err);
+	connfail_case(0, "result=EHOSTUNREACH");
 }
 END_TEST
 
@@ -520,6 +668,11 @@ static Suite *log_suite(void)
 	tcase_add_test(calls, t_epoll_so_error);
 	tcase_add_test(calls, t_watch_out4);
 	tcase_add_test(calls, t_watch_in6);
+	tcase_add_test(calls, t_watch_reset_first_probe);
+	tcase_add_test(calls, t_watch_reset_last_probe);
+	tcase_add_test(calls, t_high_fd_recv);
+	tcase_add_test(calls, t_high_fd_watch);
+	tcase_add_test(calls, t_stderr_redirected);
 	suite_add_tcase(s, calls);
 
 	tcase_set_timeout(causes, 30);
@@ -534,6 +687,7 @@ static Suite *log_suite(void)
 	tcase_add_test(none, t_prog_closes_nothing);
 	tcase_add_test(none, t_connect_refused_nothing);
 	tcase_add_test(none, t_connect_timeout_nothing);
+	tcase_add_test(none, t_connect_unreachable_nothing);
 	tcase_add_test(none, t_control_log_off);
 	tcase_add_test(none, t_control_no_preload);
 	suite_add_tcase(s, none);

@@ -23,6 +23,8 @@
  *                "closed", wait for stdin EOF
  *   hold         wait for stdin EOF
  *
+ * Environment knobs: see tweak().
+ *
  * Other commands (each documented at its function): reuse, fclose, dup2,
  * fork, vfork, daemon, many, connfail.
  *
@@ -538,6 +540,33 @@ static void cmd_connfail(const char *addr, int port, long ms)
 	       now_ms() - t0, r < 0 ? ename(errno) : r == 0 ? "EOF" : "DATA");
 }
 
+/* Environment knobs of this program (not kashim's), for out/in:
+ *   LOG_PEER_MOVE_FD=N      move the socket to fd N (dup2 + close)
+ *   LOG_PEER_STDERR_TO=PATH dup2 PATH (opened O_APPEND) onto fd 2, as a
+ *                           daemon that sends its stderr to its own file */
+static int tweak(int fd)
+{
+	const char *move = getenv("LOG_PEER_MOVE_FD");
+	const char *to = getenv("LOG_PEER_STDERR_TO");
+
+	if (move) {
+		int n = atoi(move);
+
+		if (dup2(fd, n) != n)
+			die("dup2 LOG_PEER_MOVE_FD");
+		close(fd);
+		fd = n;
+	}
+	if (to) {
+		int f = open(to, O_WRONLY | O_APPEND | O_CREAT, 0644);
+
+		if (f < 0 || dup2(f, 2) != 2)
+			die("LOG_PEER_STDERR_TO");
+		close(f);
+	}
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	char peer[80];
@@ -576,6 +605,7 @@ int main(int argc, char **argv)
 			fd = accept_on(argv[2], atoi(argv[3]), peer,
 				       sizeof peer);
 		t0 = now_ms();
+		fd = tweak(fd);
 		print_up("up", fd, peer);
 		action(argv[4], argv[5], fd, t0);
 	} else {

@@ -58,7 +58,7 @@ e2e_cleanup() {
 	fi
 }
 trap e2e_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 ip link set lo up || { echo "FAIL: cannot bring lo up"; exit 1; }
 

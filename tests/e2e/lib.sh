@@ -10,8 +10,9 @@
 # It prints "MEASURE: ..." lines (the figures for docs/demo.md), "FAIL: ..."
 # and exit 1 on the first broken expectation, "PASS" and exit 0 at the end.
 #
-# Run by build/tests/check_e2e inside a fresh network namespace (it sets
-# E2E_IN_NETNS=1).  Run by hand, a case enters one itself:
+# Each case enters a network namespace of its own (unshare -n, lo up)
+# unless E2E_IN_NETNS=1 says it is already in a fresh one; check_e2e runs
+# several cases at once, each so isolated.  By hand:
 #   KASHIM_TESTLIB=$PWD/build/libkashim.so E2E_PROGS=$PWD/build/tests/progs \
 #     sh tests/e2e/socat.sh
 # Every wait is bounded; the EXIT trap kills whatever the case started.

@@ -1,0 +1,34 @@
+# make bench: what kashim costs, side by side (issue 6).  Not part of
+# `make check`: nothing here is a test, and timing never is.
+#
+#   make bench                               kashim against no preload
+#   make bench BENCH_ARGS='--compare /usr/lib/x86_64-linux-gnu/libkeepalive.so'
+#   make bench BENCH_ARGS='--modes connect,accept --rounds 9'
+#
+# The bench is built -O2 whatever CFLAGS says.  bench/fortify.c alone gets
+# -D_FORTIFY_SOURCE=2 so that its read() becomes __read_chk(); the other
+# unit has fortification off so that its read() stays plain read().  The
+# link step refuses a binary that does not import __read_chk, and -z now
+# binds every import at start so the bench can tell which library serves
+# each hot call.
+
+BENCH_BIN    := build/bench/kashim-bench
+BENCH_CFLAGS := -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE
+BENCH_ARGS   ?=
+
+build/bench/kashim-bench.o: bench/kashim-bench.c mk/bench.mk
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0 -c -o $@ $<
+
+build/bench/fortify.o: bench/fortify.c mk/bench.mk
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -c -o $@ $<
+
+$(BENCH_BIN): build/bench/kashim-bench.o build/bench/fortify.o
+	$(CC) -O2 -Wl,-z,now -o $@ $^
+	@nm -D --undefined-only $@ | grep -q ' __read_chk' || \
+	  { echo "$@: does not import __read_chk (fortify not in effect)" >&2; \
+	    rm -f $@; exit 1; }
+
+bench: $(LIB) $(BENCH_BIN)
+	$(BENCH_BIN) --lib $(LIB) $(BENCH_ARGS)

@@ -154,7 +154,7 @@ START_TEST(t_epoll_so_error)
 	lu_result(&r, "ETIMEDOUT", 3000);
 	ck_assert_msg(strstr(r.p.obuf, "so_error=1"),
 		      "the program did not learn it through SO_ERROR: %s",
-		      r.p.obuf);
+		      lu_tail(r.p.obuf));
 	lu_free(&r);
 }
 END_TEST
@@ -187,7 +187,7 @@ static void watch_case(const char *dir, const char *addr, const char *label)
 	lu_settle(&r.p, 700);
 	ck_assert_msg(lu_dead_lines(r.p.ebuf, &d, 1, &bad) == 1,
 		      "%s: a second line after the program's read:\n%s",
-		      label, r.p.ebuf);
+		      label, lu_tail(r.p.ebuf));
 	lu_free(&r);
 }
 
@@ -424,7 +424,7 @@ START_TEST(t_stderr_redirected)
 	n = fread(text, 1, 65535, f);
 	fclose(f);
 	ck_assert_msg(n == 0, "the program's own fd 2 file got:\n%s", text);
-	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL, "%s", r.p.ebuf);
+	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL, "%s", lu_tail(r.p.ebuf));
 	free(text);
 	unlink(path);
 	*strrchr(path, '/') = '\0';
@@ -438,7 +438,7 @@ END_TEST
 static void assert_no_line(struct lu_rig *r, const char *label)
 {
 	ck_assert_msg(lu_count_lines(r->p.ebuf, "peer dead") == 0,
-		      "%s: a line was logged:\n%s", label, r->p.ebuf);
+		      "%s: a line was logged:\n%s", label, lu_tail(r->p.ebuf));
 }
 
 /* The peer closes normally: the program reads EOF, closes; the watcher is
@@ -500,12 +500,12 @@ static void connfail_case(int dropped, const char *want)
 	kt_assert_preloaded(&p);
 	ck_assert_msg(kt_kv(p.obuf, "connecting", "errno", res,
 			    sizeof res) == 0 && strcmp(res, "EINPROGRESS") == 0,
-		      "connect: %s", p.obuf);
+		      "connect: %s", lu_tail(p.obuf));
 	ck_assert_msg(strstr(p.obuf, want) != NULL, "want %s: %s", want,
-		      p.obuf);
+		      lu_tail(p.obuf));
 	ck_assert_msg(lu_count_lines(p.ebuf, "peer dead") == 0,
 		      "a connection never established was logged (%s):\n%s",
-		      want, p.ebuf);
+		      want, lu_tail(p.ebuf));
 	kt_proc_free(&p);
 	kt_env_free(&e);
 }
@@ -556,7 +556,7 @@ START_TEST(t_control_log_off)
 	lu_result(&r, "ETIMEDOUT", LU_THEORY_MS + LU_MARGIN_MS + 2000);
 	lu_settle(&r.p, 700);
 	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL,
-		      "KASHIM_LOG unset, yet: %s", r.p.ebuf);
+		      "KASHIM_LOG unset, yet: %s", lu_tail(r.p.ebuf));
 	lu_free(&r);
 }
 END_TEST
@@ -573,7 +573,7 @@ START_TEST(t_control_no_preload)
 	lu_drop();
 	lu_settle(&r.p, LU_THEORY_MS + LU_MARGIN_MS);
 	ck_assert_msg(kt_running(&r.p) && !strstr(r.p.obuf, "result="),
-		      "without kashim the program learnt it: %s", r.p.obuf);
+		      "without kashim the program learnt it: %s", lu_tail(r.p.obuf));
 	assert_no_line(&r, "no preload");
 	lu_free(&r);
 }
@@ -598,11 +598,11 @@ START_TEST(t_debug_configured)
 		 "fd=%d dir=out peer=%s idle=1 intvl=1 cnt=2 "
 		 "user_timeout=3000 options_set=", r.pid, r.fd, r.peer);
 	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
-		      "no '%s...' in:\n%s", want, r.p.ebuf);
+		      "no '%s...' in:\n%s", want, lu_tail(r.p.ebuf));
 	line = strstr(r.p.ebuf, want) + strlen(want);
 	ck_assert_msg(atoi(line) == 5 && line[1] == '\n',
 		      "options_set: SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, "
-		      "TCP_KEEPCNT and TCP_USER_TIMEOUT make 5:\n%s", r.p.ebuf);
+		      "TCP_KEEPCNT and TCP_USER_TIMEOUT make 5:\n%s", lu_tail(r.p.ebuf));
 	lu_drop();
 	lu_judge(&r, &w, r.t_up);
 	lu_free(&r);
@@ -624,9 +624,9 @@ START_TEST(t_debug_skipped)
 	snprintf(want, sizeof want, "kashim[%ld]: skipped prog=log_peer "
 		 "fd=%d dir=out peer=%s reason=ports\n", r.pid, r.fd, r.peer);
 	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
-		      "no '%s' in:\n%s", want, r.p.ebuf);
+		      "no '%s' in:\n%s", want, lu_tail(r.p.ebuf));
 	ck_assert_msg(strstr(r.p.ebuf, "configured") == NULL, "%s",
-		      r.p.ebuf);
+		      lu_tail(r.p.ebuf));
 	lu_free(&r);
 }
 END_TEST
@@ -644,7 +644,7 @@ START_TEST(t_debug_skipped_direction)
 		 "fd=%d dir=out peer=%s reason=direction\n", r.pid, r.fd,
 		 r.peer);
 	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
-		      "no '%s' in:\n%s", want, r.p.ebuf);
+		      "no '%s' in:\n%s", want, lu_tail(r.p.ebuf));
 	lu_free(&r);
 }
 END_TEST

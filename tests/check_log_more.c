@@ -128,7 +128,7 @@ START_TEST(t_sink_syslog)
 	lu_drop();
 	pf = (struct pollfd){ .fd = s, .events = POLLIN };
 	ck_assert_msg(poll(&pf, 1, LU_THEORY_MS + LU_MARGIN_MS + 2000) == 1,
-		      "no syslog datagram; stderr: %s", r.p.ebuf);
+		      "no syslog datagram; stderr: %s", lu_tail(r.p.ebuf));
 	printf("MEASURE: syslog: theory %d ms, datagram after %ld ms\n",
 	       LU_THEORY_MS, kt_now_ms() - r.t_up);
 	n = recv(s, msg, sizeof msg - 1, 0);
@@ -166,7 +166,7 @@ START_TEST(t_sink_syslog)
 	ck_assert_msg(poll(&pf, 1, LU_SETTLE_MS) == 0,
 		      "a second datagram");
 	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL,
-		      "syslog sink, yet on stderr: %s", r.p.ebuf);
+		      "syslog sink, yet on stderr: %s", lu_tail(r.p.ebuf));
 	lu_free(&r);
 	close(s);
 }
@@ -214,14 +214,14 @@ START_TEST(t_sink_file_two_procs)
 	ck_assert_msg(n == N, "accepted %d of %d", n, N);
 	for (int i = 0; i < 2; i++)
 		ck_assert_msg(kt_wait_line(&p[i], "up n=100", 5000, NULL,
-					   0) == 0, "no 'up': %s", p[i].ebuf);
+					   0) == 0, "no 'up': %s", lu_tail(p[i].ebuf));
 	for (int i = 0; i < N; i++)
 		lu_abort(fds[i]);
 	for (int i = 0; i < 2; i++) {
 		ck_assert_msg(kt_wait(&p[i], 15000) == 0, "still running");
 		kt_assert_preloaded(&p[i]);
 		ck_assert_msg(strstr(p[i].obuf, "result errors=100 eofs=0"),
-			      "program: %s", p[i].obuf);
+			      "program: %s", lu_tail(p[i].obuf));
 	}
 	text = slurp(path);
 	ck_assert_msg(text != NULL, "no log file %s", path);
@@ -277,7 +277,7 @@ START_TEST(t_sink_file_unopenable)
 	lu_result(&r, "ETIMEDOUT", LU_THEORY_MS + LU_MARGIN_MS + 2000);
 	kt_wait(&r.p, 3000);
 	ck_assert_msg(strcmp(r.p.ebuf, want) == 0,
-		      "stderr:\n%s\nwant exactly:\n%s", r.p.ebuf, want);
+		      "stderr:\n%s\nwant exactly:\n%s", lu_tail(r.p.ebuf), want);
 	lu_free(&r);
 }
 END_TEST
@@ -379,9 +379,9 @@ START_TEST(t_sink_file_setuid)
 	snprintf(want, sizeof want, "kashim: KASHIM_LOG='%s' is ignored in a "
 		 "setuid or setgid program; logging is off\n", logp);
 	ck_assert_msg(strcmp(p.ebuf, want) == 0,
-		      "setuid run, stderr:\n%s\nwant exactly:\n%s", p.ebuf,
+		      "setuid run, stderr:\n%s\nwant exactly:\n%s", lu_tail(p.ebuf),
 		      want);
-	ck_assert_msg(strstr(p.obuf, "result=ECONNREFUSED"), "%s", p.obuf);
+	ck_assert_msg(strstr(p.obuf, "result=ECONNREFUSED"), "%s", lu_tail(p.obuf));
 	ck_assert_msg(access(logp, F_OK) != 0,
 		      "a setuid program created %s", logp);
 	kt_proc_free(&p);
@@ -398,7 +398,7 @@ START_TEST(t_sink_file_setuid)
 	}
 	ck_assert_msg(access(logp, F_OK) == 0,
 		      "control run (not secure) did not create %s: the "
-		      "library was not loaded? stderr: %s", logp, p.ebuf);
+		      "library was not loaded? stderr: %s", logp, lu_tail(p.ebuf));
 	kt_proc_free(&p);
 	umount(target);
 	unlink(logp);
@@ -452,7 +452,7 @@ START_TEST(t_daemon_closes_fds)
 	clive = lu_accept(llive, 5000);
 	cdead = lu_accept(ldead, 5000);
 	ck_assert_msg(clive >= 0 && cdead >= 0, "no connections: %s",
-		      p.ebuf);
+		      lu_tail(p.ebuf));
 	lu_drop();
 	ck_assert_msg(kt_wait(&p, LU_THEORY_MS + LU_MARGIN_MS + 3000) == 0,
 		      "the daemon did not end");
@@ -469,7 +469,7 @@ START_TEST(t_daemon_closes_fds)
 		      "the daemon's fd 2 (its own socket) got:\n%s\nits file:"
 		      "\n%s", stream, own);
 	ck_assert_msg(lu_count_lines(own, "") == 2, "its file:\n%s", own);
-	ck_assert_msg(strstr(p.ebuf, "kashim") == NULL, "%s", p.ebuf);
+	ck_assert_msg(strstr(p.ebuf, "kashim") == NULL, "%s", lu_tail(p.ebuf));
 	free(own);
 	kt_proc_free(&p);
 	close(clive);
@@ -493,7 +493,7 @@ static void two_conns(struct kt_proc *p, const char *const *argv,
 	ck_assert(l1 >= 0 && l2 >= 0);
 	spawn(p, argv, env);
 	*a = lu_accept(l1, 5000);
-	ck_assert_msg(*a >= 0, "no A: %s", p->ebuf);
+	ck_assert_msg(*a >= 0, "no A: %s", lu_tail(p->ebuf));
 	ck_assert(kt_wait_line(p, "up ", 5000, NULL, 0) == 0);
 	if (go) {
 		lu_drop();
@@ -501,9 +501,9 @@ static void two_conns(struct kt_proc *p, const char *const *argv,
 		ck_assert(kt_send(p, go) == 0);
 	}
 	*b = lu_accept(l2, 5000);
-	ck_assert_msg(*b >= 0, "no B: %s", p->ebuf);
+	ck_assert_msg(*b >= 0, "no B: %s", lu_tail(p->ebuf));
 	ck_assert_msg(kt_wait_line(p, "up2 ", 5000, NULL, 0) == 0,
-		      "no up2: %s %s", p->obuf, p->ebuf);
+		      "no up2: %s %s", lu_tail(p->obuf), lu_tail(p->ebuf));
 	close(l1);
 	close(l2);
 }
@@ -516,11 +516,11 @@ static void judge_b(struct kt_proc *p, const char *label, int nlines)
 	int bad, n;
 
 	ck_assert_msg(lu_wait_text(p, 2, "peer=127.0.0.1:5556", 5000) == 0,
-		      "%s: no line for B:\n%s", label, p->ebuf);
+		      "%s: no line for B:\n%s", label, lu_tail(p->ebuf));
 	lu_settle(p, LU_SETTLE_MS);
 	n = lu_dead_lines(p->ebuf, d, 4, &bad);
 	ck_assert_msg(n == nlines && bad == 0, "%s: %d lines, want %d:\n%s",
-		      label, n, nlines, p->ebuf);
+		      label, n, nlines, lu_tail(p->ebuf));
 	ck_assert(kt_kv(p->obuf, "up2", "local", local, sizeof local) == 0);
 	ck_assert(kt_kv(p->obuf, "up2", "fd", fd, sizeof fd) == 0);
 	ck_assert_str_eq(d[n - 1].peer, "127.0.0.1:5556");
@@ -571,7 +571,7 @@ START_TEST(t_reuse_close_watch)
 	two_conns(&p, argv, env, &a, &b, "next\n",
 		  LU_THEORY_MS + 500 + LU_MARGIN_MS);
 	ck_assert_msg(lu_dead_lines(p.ebuf, &d, 1, &bad) == 1 && bad == 0,
-		      "the watcher did not log A:\n%s", p.ebuf);
+		      "the watcher did not log A:\n%s", lu_tail(p.ebuf));
 	ck_assert(kt_kv(p.obuf, "up", "local", local, sizeof local) == 0);
 	ck_assert_str_eq(d.local, local);
 	ck_assert_str_eq(d.peer, "127.0.0.1:5555");
@@ -622,7 +622,7 @@ START_TEST(t_reuse_fclose_syscall)
 	ck_assert(kt_wait_line(&p, "result=ECONNRESET", 3000, NULL, 0) == 0);
 	lu_settle(&p, LU_SETTLE_MS);
 	ck_assert_msg(lu_count_lines(p.ebuf, "peer dead") == 0,
-		      "a stale line:\n%s", p.ebuf);
+		      "a stale line:\n%s", lu_tail(p.ebuf));
 	kt_proc_free(&p);
 	close(a);
 }
@@ -671,11 +671,11 @@ static void fork_case(const char *act, const char *const *env)
 	spawn(&p, argv, env);
 	c[0] = lu_accept(lfd, 5000);
 	c[1] = lu_accept(lfd, 5000);
-	ck_assert_msg(c[0] >= 0 && c[1] >= 0, "connections: %s", p.ebuf);
+	ck_assert_msg(c[0] >= 0 && c[1] >= 0, "connections: %s", lu_tail(p.ebuf));
 	for (long end = kt_now_ms() + 5000;
 	     lu_count_lines(p.obuf, "up pid=") < 2 && kt_now_ms() < end;)
 		lu_settle(&p, 20);
-	ck_assert_msg(lu_count_lines(p.obuf, "up pid=") == 2, "%s", p.obuf);
+	ck_assert_msg(lu_count_lines(p.obuf, "up pid=") == 2, "%s", lu_tail(p.obuf));
 	s = p.obuf;
 	for (int i = 0; i < 2; i++) {
 		s = strstr(s, "up pid=");
@@ -694,7 +694,7 @@ static void fork_case(const char *act, const char *const *env)
 			      "woke before the watchers logged");
 	ck_assert(kt_wait(&p, 10000) == 0);
 	n = lu_dead_lines(p.ebuf, d, 4, &bad);
-	ck_assert_msg(n == 2 && bad == 0, "%d lines, want 2:\n%s", n, p.ebuf);
+	ck_assert_msg(n == 2 && bad == 0, "%d lines, want 2:\n%s", n, lu_tail(p.ebuf));
 	ck_assert_msg(d[0].pid != d[1].pid, "both lines from one process");
 	for (int i = 0; i < 2; i++) {
 		char local[80];
@@ -707,7 +707,7 @@ static void fork_case(const char *act, const char *const *env)
 		ck_assert_str_eq(d[i].error, "ETIMEDOUT");
 	}
 	ck_assert_msg(lu_count_lines(p.obuf, "result=ETIMEDOUT") == 2, "%s",
-		      p.obuf);
+		      lu_tail(p.obuf));
 	kt_proc_free(&p);
 	close(c[0]);
 	close(c[1]);
@@ -728,6 +728,42 @@ START_TEST(t_fork_watch)
 					   "KASHIM_WATCH=1", NULL };
 
 	fork_case("idle", env);
+}
+END_TEST
+
+/* A forking server hands a connection to its child and closes its own
+ * copy; the child never makes a socket call, so only a watcher restarted
+ * in the child at fork can notice the death.  One line, the child's. */
+START_TEST(t_fork_handoff_watch)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr",
+					   "KASHIM_WATCH=1", NULL };
+	static const struct lu_want w = { "watcher in a fork child", "out",
+					  "ETIMEDOUT", "keepalive",
+					  LU_THEORY_MS, 500 + LU_MARGIN_MS };
+	const char *argv[] = { kt_prog("log_peer"), "handoff", "127.0.0.1",
+			       "5555", "7000", NULL };
+	struct lu_rig r;
+
+	KT_NETNS();
+	memset(&r, 0, sizeof r);
+	r.prog = "log_peer";
+	r.lfd = kt_listener("127.0.0.1", LU_PORT, NULL);
+	spawn(&r.p, argv, env);
+	r.cfd = lu_accept(r.lfd, 5000);
+	ck_assert(r.cfd >= 0);
+	ck_assert(kt_wait_line(&r.p, "up ", 5000, NULL, 0) == 0);
+	r.t_up = kt_now_ms();
+	ck_assert(kt_kv(r.p.obuf, "up", "local", r.local, sizeof r.local) == 0);
+	ck_assert(kt_kv(r.p.obuf, "up", "peer", r.peer, sizeof r.peer) == 0);
+	r.pid = kt_kv_long(r.p.obuf, "up", "pid", -1);
+	r.fd = (int)kt_kv_long(r.p.obuf, "up", "fd", -1);
+	ck_assert(r.pid != r.p.pid);    /* the child's */
+	lu_drop();
+	lu_judge(&r, &w, r.t_up);
+	ck_assert(strstr(r.p.obuf, "woke") == NULL);
+	lu_result(&r, "ETIMEDOUT", 7000);
+	lu_free(&r);
 }
 END_TEST
 
@@ -757,7 +793,7 @@ START_TEST(t_vfork)
 	r.pid = kt_kv_long(r.p.obuf, "up", "pid", -1);
 	r.fd = (int)kt_kv_long(r.p.obuf, "up", "fd", -1);
 	ck_assert_msg(kt_wait_line(&r.p, "spawned status=0", 3000, NULL,
-				   0) == 0, "%s %s", r.p.obuf, r.p.ebuf);
+				   0) == 0, "%s %s", lu_tail(r.p.obuf), lu_tail(r.p.ebuf));
 	lu_drop();
 	lu_judge(&r, &w, r.t_up);
 	lu_result(&r, "ETIMEDOUT", 3000);
@@ -796,17 +832,17 @@ START_TEST(t_python_subprocess)
 	lfd = kt_listener("127.0.0.1", LU_PORT, NULL);
 	spawn(&p, argv, env);
 	c = lu_accept(lfd, 10000);
-	ck_assert_msg(c >= 0, "python: %s", p.ebuf);
+	ck_assert_msg(c >= 0, "python: %s", lu_tail(p.ebuf));
 	ck_assert_msg(kt_wait_line(&p, "spawned", 10000, NULL, 0) == 0,
-		      "python: %s %s", p.obuf, p.ebuf);
+		      "python: %s %s", lu_tail(p.obuf), lu_tail(p.ebuf));
 	lu_drop();
 	ck_assert_msg(kt_wait_line(&p, "result=", LU_THEORY_MS +
 				   LU_MARGIN_MS + 2000, NULL, 0) == 0, "%s",
-		      p.ebuf);
-	ck_assert_msg(strstr(p.obuf, "result=ETIMEDOUT"), "%s", p.obuf);
+		      lu_tail(p.ebuf));
+	ck_assert_msg(strstr(p.obuf, "result=ETIMEDOUT"), "%s", lu_tail(p.obuf));
 	kt_wait(&p, 3000);
 	ck_assert_msg(lu_dead_lines(p.ebuf, &d, 1, &bad) == 1 && bad == 0,
-		      "want one line:\n%s", p.ebuf);
+		      "want one line:\n%s", lu_tail(p.ebuf));
 	ck_assert(kt_kv(p.obuf, "up", "local", local, sizeof local) == 0);
 	ck_assert_str_eq(d.local, local);
 	ck_assert_str_eq(d.peer, "127.0.0.1:5555");
@@ -840,7 +876,7 @@ START_TEST(t_threads_watch)
 	pid = p.pid;
 	while (n < D) {
 		c[n] = lu_accept(lfd, 5000);
-		ck_assert_msg(c[n] >= 0, "accepted %d: %s", n, p.ebuf);
+		ck_assert_msg(c[n] >= 0, "accepted %d: %s", n, lu_tail(p.ebuf));
 		n++;
 	}
 	for (long end = kt_now_ms() + 5000;
@@ -854,12 +890,12 @@ START_TEST(t_threads_watch)
 	printf("MEASURE: threads: all %d ended after %ld ms\n", D,
 	       kt_now_ms() - t0);
 	ck_assert_msg(WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0,
-		      "log_threads %s: %s", kt_status_str(&p), p.ebuf);
+		      "log_threads %s: %s", kt_status_str(&p), lu_tail(p.ebuf));
 	ck_assert_msg(strstr(p.obuf, "result doomed=16 dead=16"), "%s",
-		      p.obuf);
+		      lu_tail(p.obuf));
 	n = lu_dead_lines(p.ebuf, d, D + 8, &bad);
 	ck_assert_msg(n == D && bad == 0, "%d lines (%d malformed), want %d:"
-		      "\n%s", n, bad, D, p.ebuf);
+		      "\n%s", n, bad, D, lu_tail(p.ebuf));
 	for (int i = 0; i < D; i++) {
 		char want[128];
 
@@ -906,6 +942,7 @@ static Suite *log_more_suite(void)
 	tcase_set_timeout(procs, 40);
 	tcase_add_test(procs, t_fork_both);
 	tcase_add_test(procs, t_fork_watch);
+	tcase_add_test(procs, t_fork_handoff_watch);
 	tcase_add_test(procs, t_vfork);
 	tcase_add_test(procs, t_python_subprocess);
 	tcase_add_test(procs, t_threads_watch);

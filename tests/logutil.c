@@ -133,6 +133,15 @@ int lu_wait_text(struct kt_proc *p, int which, const char *needle, int ms)
 	}
 }
 
+const char *lu_tail(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (!s)
+		return "(null)";
+	return n > 1500 ? s + n - 1500 : s;
+}
+
 void lu_settle(struct kt_proc *p, int ms)
 {
 	long end = kt_now_ms() + ms;
@@ -265,13 +274,13 @@ void lu_start(struct lu_rig *r, const char *prog, const char *dir,
 	} else {
 		ck_assert_msg(kt_wait_line(&r->p, "listening", 5000, NULL,
 					   0) == 0, "no 'listening': %s",
-			      r->p.ebuf);
+			      lu_tail(r->p.ebuf));
 		r->cfd = lu_connect(addr, LU_PORT, 5000);
 	}
 	ck_assert_msg(r->cfd >= 0, "no connection (%s): %s",
-		      kt_status_str(&r->p), r->p.ebuf);
+		      kt_status_str(&r->p), lu_tail(r->p.ebuf));
 	ck_assert_msg(kt_wait_line(&r->p, "up ", 5000, NULL, 0) == 0,
-		      "no 'up' line: %s %s", r->p.obuf, r->p.ebuf);
+		      "no 'up' line: %s %s", lu_tail(r->p.obuf), lu_tail(r->p.ebuf));
 	r->t_up = kt_now_ms();
 	kt_assert_preloaded(&r->p);
 	ck_assert(kt_kv(r->p.obuf, "up", "local", r->local,
@@ -314,7 +323,7 @@ long lu_result(struct lu_rig *r, const char *want, int ms)
 
 	ck_assert_msg(kt_wait_line(&r->p, "result=", ms, NULL, 0) == 0,
 		      "no result within %d ms (%s)\nstdout: %s\nstderr: %s", ms,
-		      kt_status_str(&r->p), r->p.obuf, r->p.ebuf);
+		      kt_status_str(&r->p), lu_tail(r->p.obuf), lu_tail(r->p.ebuf));
 	ck_assert(sscanf(strstr(r->p.obuf, "result="),
 			 "result=%31s elapsed_ms=%ld", res, &el) == 2);
 	ck_assert_msg(strcmp(res, want) == 0, "program saw %s, want %s",
@@ -337,12 +346,12 @@ long lu_judge(struct lu_rig *r, const struct lu_want *w, long t0)
 		ck_abort_msg("%s: no dead-peer line after %ld ms (%s)\n"
 			     "stdout: %s\nstderr: %s", w->label,
 			     kt_now_ms() - t0, kt_status_str(&r->p),
-			     r->p.obuf, r->p.ebuf);
+			     lu_tail(r->p.obuf), lu_tail(r->p.ebuf));
 	seen = kt_now_ms();
 	lu_settle(&r->p, LU_SETTLE_MS);
 	n = lu_dead_lines(r->p.ebuf, &d, 1, &bad);
 	ck_assert_msg(n == 1 && bad == 0, "%s: %d lines (%d malformed), "
-		      "want exactly 1:\n%s", w->label, n, bad, r->p.ebuf);
+		      "want exactly 1:\n%s", w->label, n, bad, lu_tail(r->p.ebuf));
 	printf("MEASURE: %s: theory %ld ms, line after %ld ms, age=%ld ms\n",
 	       w->label, w->theory_ms, seen - t0, d.age_ms);
 	fflush(stdout);

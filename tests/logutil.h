@@ -66,6 +66,10 @@ int lu_count_lines(const char *text, const char *needle);
  * ended without it. */
 int lu_wait_text(struct kt_proc *p, int which, const char *needle, int ms);
 
+/* The last 1500 characters of s, for failure messages (Check refuses a
+ * message longer than its limit and ends the test early). */
+const char *lu_tail(const char *s);
+
 /* Keep collecting the program's output for ms (to see what else comes). */
 void lu_settle(struct kt_proc *p, int ms);
 

@@ -26,7 +26,7 @@
  * Environment knobs: see tweak().
  *
  * Other commands (each documented at its function): reuse, fclose, dup2,
- * fork, vfork, daemon, many, connfail.
+ * fork, handoff, vfork, daemon, many, connfail.
  *
  * The report:  result=ETIMEDOUT elapsed_ms=3012 pid=P
  *   result: the errno name, EOF, DATA; elapsed_ms from connect()/accept()
@@ -425,6 +425,33 @@ static void cmd_fork(const char *addr, int port, const char *act,
 	printf("child status=%d\n", st);
 }
 
+/* handoff ADDR PORT MS: connect A, fork; the parent closes A and waits
+ * for the child; the child, which makes no socket call of its own, prints
+ * "up ..." and runs "idle MS" on the inherited A (as a forking server's
+ * worker does with the connection it was handed). */
+static void cmd_handoff(const char *addr, int port, const char *ms)
+{
+	char peer[80];
+	int a = connect_to(addr, port, peer, sizeof peer), st;
+	long t0 = now_ms();
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		print_up("up", a, peer);
+		action("idle", ms, a, t0);
+		fflush(stdout);
+		_exit(0);
+	}
+	close(a);
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	printf("child status=%d\n", st);
+}
+
 /* vfork ADDR PORT: connect A; a vfork() child closes fds 3..63 with
  * close() (as a subprocess module does for close_fds) and execs
  * /bin/true; then recv on A and report. */
@@ -588,6 +615,8 @@ int main(int argc, char **argv)
 		cmd_dup2(argv[2], atoi(argv[3]), atoi(argv[4]));
 	} else if (strcmp(argv[1], "fork") == 0 && argc >= 5) {
 		cmd_fork(argv[2], atoi(argv[3]), argv[4], argv[5]);
+	} else if (strcmp(argv[1], "handoff") == 0 && argc == 5) {
+		cmd_handoff(argv[2], atoi(argv[3]), argv[4]);
 	} else if (strcmp(argv[1], "vfork") == 0) {
 		cmd_vfork(argv[2], atoi(argv[3]));
 	} else if (strcmp(argv[1], "daemon") == 0 && argc == 6) {

@@ -1,6 +1,7 @@
 /* kashim — what happens to a TCP socket at each step (see apply.h). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -347,6 +348,88 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 				    skip, skip ? NULL : &p);
 	if (e.flags & FD_CONFIGURED)
 		kashim_watch_ensure();
+}
+
+/* ---- sockets inherited already connected ------------------------------- */
+
+/* Without the connect() or accept() call, the ports tell the direction:
+ * the side with the ephemeral port (Linux's default range starts at
+ * 32768) is the one that connected. */
+static int guess_role(uint16_t local, uint16_t peer)
+{
+	return ntohs(local) >= 32768 && ntohs(peer) < 32768 ? ROLE_OUT : ROLE_IN;
+}
+
+/* Keepalive already on: the parent (under kashim, or by its own choice)
+ * configured it; take the values in force as they are. */
+static int already_configured(int fd, struct kashim_fd *e)
+{
+	int ka = 0, idle = 0, intvl = 0, cnt = 0;
+
+	if (getsockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE, &ka) != 0 || !ka)
+		return 0;
+	getsockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle);
+	getsockopt_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl);
+	getsockopt_int(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt);
+	e->idle = (uint16_t)idle;
+	e->intvl = (uint16_t)intvl;
+	e->cnt = (uint8_t)cnt;
+	e->flags |= FD_CONFIGURED;
+	return 1;
+}
+
+static int adopt(int fd, struct kashim_fd *e, struct kashim_plan *p)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	uint16_t local;
+	int dir;
+
+	classify(fd, e);
+	if (e->kind != KIND_TCP ||
+	    getpeername(fd, (struct sockaddr *)&peer, &len) != 0 ||
+	    !is_inet((struct sockaddr *)&peer, len))
+		return 0;               /* not TCP, or not connected yet */
+	set_peer(e, (struct sockaddr *)&peer);
+	local = local_port(fd);
+	e->role = (uint8_t)guess_role(local, e->port);
+	e->born_ms = kashim_now_ms();
+	e->ino = inode_if_logging(fd);
+	e->flags |= FD_DECIDED;
+	dir = e->role == ROLE_OUT ? KASHIM_DIR_OUT : KASHIM_DIR_IN;
+	if (filtered_out(dir, dir == KASHIM_DIR_OUT ? e->port : local,
+			 e->family, e->addr) || already_configured(fd, e))
+		return 0;
+	kashim_plan_first(&kashim_cfg, e, 0, p);
+	mark_configured(e, p);
+	return 1;
+}
+
+/* A connected TCP socket that came through exec (inetd, systemd
+ * Accept=yes, sshd's re-exec per connection) was never seen being made.
+ * The first IP- or TCP-level option the program sets or reads on it makes
+ * kashim track it, and configure it unless keepalive is already on. */
+void kashim_adopt_if_unknown(int fd)
+{
+	struct kashim_fd e;
+	struct kashim_plan p;
+	int set;
+
+	fdt_read(fd, &e);
+	if (e.kind != KIND_UNKNOWN || fdt_lock(fd, &e) != 0)
+		return;
+	if (e.kind != KIND_UNKNOWN) {
+		fdt_unlock(fd, &e);
+		return;
+	}
+	set = adopt(fd, &e, &p);
+	fdt_unlock(fd, &e);
+	if (set)
+		set_options(fd, &p);
+	if (e.flags & FD_CONFIGURED) {
+		kashim_log_decision(fd, &e, "adopted", NULL, set ? &p : NULL);
+		kashim_watch_ensure();
+	}
 }
 
 /* ---- setsockopt -------------------------------------------------------- */

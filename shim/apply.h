@@ -22,6 +22,10 @@ int kashim_accept_needs_peer(int lfd);
 void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 			 socklen_t len);
 
+/* fd had an IP- or TCP-level option set or read: if kashim has never seen
+ * it, find out whether it is a connected TCP socket and track it. */
+void kashim_adopt_if_unknown(int fd);
+
 void kashim_after_setsockopt(int fd, int level, int name, const void *val,
 			     socklen_t len);
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -159,12 +160,24 @@ KASHIM_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *len,
 
 /* ---- socket options ---------------------------------------------------- */
 
+static int is_ip_level(int level)
+{
+	return level == IPPROTO_TCP || level == IPPROTO_IP ||
+	       level == IPPROTO_IPV6;
+}
+
+/* An inherited socket is adopted before the program's own option goes
+ * in, so that the program's value is the one left in force. */
 KASHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 			     socklen_t len)
 {
-	int r = KASHIM_REAL(setsockopt)(fd, level, name, val, len);
-	int saved = errno;
+	int r, saved = errno;
 
+	if (is_ip_level(level) && kashim_active())
+		kashim_adopt_if_unknown(fd);
+	errno = saved;
+	r = KASHIM_REAL(setsockopt)(fd, level, name, val, len);
+	saved = errno;
 	if (r == 0 && kashim_option_bit(level, name) && kashim_active())
 		kashim_after_setsockopt(fd, level, name, val, len);
 	errno = saved;
@@ -177,8 +190,11 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
 			     socklen_t *len)
 {
 	int r = KASHIM_REAL(getsockopt)(fd, level, name, val, len);
-	int v;
+	int v, saved = errno;
 
+	if (r == 0 && is_ip_level(level) && kashim_active())
+		kashim_adopt_if_unknown(fd);
+	errno = saved;
 	if (r == 0 && level == SOL_SOCKET && name == SO_ERROR && val &&
 	    *len >= sizeof(int)) {
 		memcpy(&v, val, sizeof(v));
@@ -194,6 +210,8 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
  * to another thread's new socket, whose entry must not be wiped. */
 KASHIM_EXPORT int close(int fd)
 {
+	if (KASHIM_UNLIKELY(kashim_logging))
+		kashim_report_on_close(fd);
 	fdt_forget(fd);
 	return KASHIM_REAL(close)(fd);
 }

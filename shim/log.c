@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -275,8 +276,11 @@ static int read_death(int fd, const struct kashim_fd *e, int err,
 	if (KASHIM_REAL(getsockopt)(fd, TCPINFO_LEVEL, TCPINFO_NAME, &ti,
 				    &len) != 0)
 		return -1;
-	if (ti.state != KASHIM_TCP_CLOSE || ti.segs_in == 0)
-		return -1;              /* alive, or never established */
+	/* Alive, or never established: a connection whose SYN was never
+	 * acknowledged has no round-trip sample (a RST to the SYN counts in
+	 * segs_in, so that cannot tell). */
+	if (ti.state != KASHIM_TCP_CLOSE || ti.rtt == 0)
+		return -1;
 	memset(d, 0, sizeof(*d));
 	d->err = err;
 	d->probes = ti.probes;
@@ -333,6 +337,23 @@ static void report(int fd, int err)
 	d.age_ms = kashim_now_ms() - e.born_ms;
 	kashim_fmt_dead(msg, sizeof(msg), &d);
 	emit(msg);
+}
+
+/* A program may learn of the death from poll() (POLLERR) and close the
+ * socket without reading the error (OpenBSD nc does): look before it goes.
+ * poll() with no events reports a pending error without consuming it. */
+void kashim_report_on_close(int fd)
+{
+	struct kashim_fd e;
+	struct pollfd pfd = { .fd = fd, .events = 0, .revents = 0 };
+	int saved = errno;
+
+	fdt_read(fd, &e);
+	if (e.kind == KIND_TCP && (e.flags & FD_CONFIGURED) &&
+	    !(e.flags & FD_LOGGED) && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & POLLERR))
+		report(fd, 0);
+	errno = saved;
 }
 
 void kashim_report_dead(int fd, int err)

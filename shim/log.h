@@ -23,6 +23,11 @@ void kashim_log_init(kashim_warn_fn warn);
  * it).  Writes the dead-peer line once per connection.  errno is kept. */
 void kashim_report_dead(int fd, int err);
 
+/* The program is closing fd: if the kernel had ended the connection with
+ * an error the program never read, write its line now.  Costs one poll()
+ * per close of a configured socket, and only while logging is on. */
+void kashim_report_on_close(int fd);
+
 /* KASHIM_DEBUG: one line per decision.  what is "configured" or
  * "skipped"; reason names the filter that skipped it; p may be NULL. */
 void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,

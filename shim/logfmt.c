@@ -142,14 +142,18 @@ static const char *timeout_cause(const struct kashim_death *d)
 	return "keepalive";
 }
 
+/* With a user timeout in force the kernel ends an unanswered connection
+ * only once nothing was acknowledged for that long, keepalive or not
+ * (tcp_keepalive_timer, tcp_retransmit_timer); without one, keepalive
+ * ends it after CNT probes and retransmission after its retry limit. */
 static int timed_out(const struct kashim_death *d)
 {
 	if (d->window_known && d->snd_wnd == 0)
 		return 1;               /* window probes answered, never opened */
-	if (d->user_timeout && d->since_ack >= d->user_timeout)
-		return 1;
+	if (d->user_timeout)
+		return d->since_ack >= d->user_timeout;
 	if (d->retransmits > 0)
-		return d->user_timeout == 0;    /* the kernel's retry limit */
+		return 1;
 	return d->cnt > 0 && d->probes >= d->cnt;
 }
 

@@ -533,20 +533,29 @@ static void judge_b(struct kt_proc *p, const char *label, int nlines)
 	ck_assert(kt_wait_line(p, "result=ECONNRESET", 3000, NULL, 0) == 0);
 }
 
-/* A dies unread, is closed; B gets its fd number and is reset: the one
- * line is B's. */
+/* A dies unread and is closed: kashim writes A's line as the program
+ * closes it (the kernel had ended it with an error nobody read).  B gets
+ * its fd number and is reset: its line is B's own, nothing of A's. */
 START_TEST(t_reuse_close)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	const char *argv[] = { kt_prog("log_peer"), "reuse", "127.0.0.1",
 			       "5555", "5556", NULL };
+	struct lu_dead d;
 	struct kt_proc p;
-	int a, b;
+	char local[80];
+	int a, b, bad;
 
 	KT_NETNS();
 	two_conns(&p, argv, env, &a, &b, "next\n", LU_THEORY_MS + 1000);
+	ck_assert_msg(lu_dead_lines(p.ebuf, &d, 1, &bad) == 1 && bad == 0,
+		      "A was not logged at close:\n%s", lu_tail(p.ebuf));
+	ck_assert(kt_kv(p.obuf, "up", "local", local, sizeof local) == 0);
+	ck_assert_str_eq(d.local, local);
+	ck_assert_str_eq(d.peer, "127.0.0.1:5555");
+	ck_assert_str_eq(d.error, "ETIMEDOUT");
 	lu_abort(b);
-	judge_b(&p, "close then reuse", 1);
+	judge_b(&p, "close then reuse", 2);
 	ck_assert(strstr(p.ebuf, "fd ") == NULL);       /* same number */
 	kt_proc_free(&p);
 	close(a);

@@ -176,18 +176,6 @@ judge_stuck() {
 	echo "MEASURE: $js_label: still stuck after $(($(now_ms) - js_up)) ms"
 }
 
-# check_log_at_most_one FILE PATTERN: for programs that may end without
-# ever calling read/write on the dead socket (they poll, see POLLERR and
-# close): kashim cannot see the error then; one line at most, never two.
-check_log_at_most_one() {
-	if [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -eq 0 ]; then
-		echo "MEASURE: log: NO LINE (the program closed the socket on" \
-			"POLLERR without a read or write: kashim saw no error)"
-		return 0
-	fi
-	check_log "$1" 1 "$2"
-}
-
 # check_log FILE N PATTERN: FILE has exactly N lines, all "peer dead" lines
 # matching PATTERN, no two for the same (pid, fd, local, peer).
 check_log() {

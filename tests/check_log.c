@@ -137,6 +137,58 @@ START_TEST(t_fortified_read)
 }
 END_TEST
 
+/* The rest of the hooked calls, one row each: the reads on a silent peer
+ * (keepalive), the writes on a peer that never reads (zero_window; the
+ * failing call is the write itself).  Rows of log_peer_fort name the
+ * fortified symbol the program must really call. */
+struct call_row {
+	const char *prog, *dir, *act, *arg, *chk, *cause;
+	long late_ms;
+};
+
+static const struct call_row call_rows[] = {
+	{ "log_peer", "out", "recvfrom", NULL, NULL, "keepalive", 0 },
+	{ "log_peer", "in", "recvmmsg", NULL, NULL, "keepalive", 0 },
+	{ "log_peer_fort", "out", "recv", NULL, "__recv_chk", "keepalive", 0 },
+	{ "log_peer_fort", "in", "recvfrom", NULL, "__recvfrom_chk",
+	  "keepalive", 0 },
+	{ "log_peer", "out", "fill", "write", NULL, "zero_window", 6000 },
+	{ "log_peer", "in", "fill", "writev", NULL, "zero_window", 6000 },
+	{ "log_peer", "out", "fill", "sendto", NULL, "zero_window", 6000 },
+	{ "log_peer", "in", "fill", "sendmsg", NULL, "zero_window", 6000 },
+	{ "log_peer", "out", "fill", "sendmmsg", NULL, "zero_window", 6000 },
+};
+
+static int references(const char *path, const char *sym);
+
+START_TEST(t_call_rows)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
+	const struct call_row *c = &call_rows[_i];
+	char label[96];
+	struct lu_want w;
+	struct lu_rig r;
+	int small = 4096;
+
+	snprintf(label, sizeof label, "%s %s %s%s%s", c->prog, c->dir, c->act,
+		 c->arg ? " " : "", c->arg ? c->arg : "");
+	if (c->chk)
+		ck_assert_msg(references(kt_prog(c->prog), c->chk),
+			      "%s does not call %s", c->prog, c->chk);
+	w = (struct lu_want){ label, c->dir, "ETIMEDOUT", c->cause,
+			      LU_THEORY_MS, c->late_ms };
+	KT_NETNS();
+	lu_start(&r, c->prog, c->dir, "127.0.0.1", c->act, c->arg, env, 1);
+	if (c->arg)     /* a writer: the peer stays, reading nothing */
+		setsockopt(r.cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	else
+		lu_drop();
+	lu_judge(&r, &w, r.t_up);
+	lu_result(&r, "ETIMEDOUT", 3000);
+	lu_free(&r);
+}
+END_TEST
+
 /* An event loop: epoll_wait says EPOLLERR, the program reads SO_ERROR
  * (and so consumes it): the line comes from that getsockopt. */
 START_TEST(t_epoll_so_error)
@@ -666,6 +718,8 @@ static Suite *log_suite(void)
 	tcase_add_test(calls, t_in4_recvmsg);
 	tcase_add_test(calls, t_fortified_read);
 	tcase_add_test(calls, t_epoll_so_error);
+	tcase_add_loop_test(calls, t_call_rows, 0,
+			    (int)(sizeof call_rows / sizeof call_rows[0]));
 	tcase_add_test(calls, t_watch_out4);
 	tcase_add_test(calls, t_watch_in6);
 	tcase_add_test(calls, t_watch_reset_first_probe);

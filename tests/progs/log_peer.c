@@ -9,14 +9,16 @@
  * then print "up pid=P fd=N local=A peer=B" (A from getsockname, written
  * as kashim writes it: 127.0.0.1:40312 or [::1]:40312) and run ACTION:
  *
- *   recv | read | readv | recvmsg   block in that call and report it
+ *   recv | read | readv | recvmsg | recvfrom | recvmmsg
+ *                block in that call and report it
  *   epoll        epoll_wait (EPOLLIN|EPOLLRDHUP); on EPOLLERR read SO_ERROR
  *                and report that value
  *   idle MS      sleep MS ms without touching the socket, print "woke",
  *                then read() and report
  *   write        wait for a line on stdin, send 100 bytes, print
  *                "written", then recv() and report
- *   fill         send 64 KiB chunks until send fails; report that
+ *   fill [CALL]  write 64 KiB chunks with CALL (send, write, writev,
+ *                sendto, sendmsg, sendmmsg) until it fails; report that
  *   eof          recv() until it returns 0 or fails; report; close the
  *                socket and wait for stdin EOF
  *   close        wait for a line on stdin, close the socket, print
@@ -247,14 +249,42 @@ static void do_epoll(int fd, long t0)
 	}
 }
 
-static void do_fill(int fd, long t0)
+/* One write of the chunk through the named call. */
+static ssize_t put(const char *how, int fd, const void *b, size_t n)
+{
+	struct iovec v = { (void *)b, n };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	struct mmsghdr mm = { .msg_hdr = m };
+	int r;
+
+	if (!how || strcmp(how, "send") == 0)
+		return send(fd, b, n, MSG_NOSIGNAL);
+	if (strcmp(how, "write") == 0)
+		return write(fd, b, n);
+	if (strcmp(how, "writev") == 0)
+		return writev(fd, &v, 1);
+	if (strcmp(how, "sendto") == 0)
+		return sendto(fd, b, n, MSG_NOSIGNAL, NULL, 0);
+	if (strcmp(how, "sendmsg") == 0)
+		return sendmsg(fd, &m, MSG_NOSIGNAL);
+	if (strcmp(how, "sendmmsg") == 0) {
+		r = sendmmsg(fd, &mm, 1, MSG_NOSIGNAL);
+		return r < 0 ? -1 : (ssize_t)mm.msg_len;
+	}
+	fprintf(stderr, "log_peer: bad call %s\n", how);
+	exit(2);
+}
+
+/* fill [CALL]: write 64 KiB chunks with CALL (send, write, writev, sendto,
+ * sendmsg, sendmmsg; default send) until it fails. */
+static void do_fill(int fd, const char *how, long t0)
 {
 	static char chunk[65536];
 	ssize_t r;
 
 	printf("filling\n");
 	for (;;) {
-		r = send(fd, chunk, sizeof chunk, MSG_NOSIGNAL);
+		r = put(how, fd, chunk, sizeof chunk);
 		if (r < 0) {
 			report(r, errno, t0);
 			return;
@@ -272,6 +302,19 @@ static void action(const char *act, const char *arg, int fd, long t0)
 	} else if (strcmp(act, "read") == 0) {
 		r = read(fd, rbuf, rlen);
 		report(r, errno, t0);
+	} else if (strcmp(act, "recvfrom") == 0) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+
+		r = recvfrom(fd, rbuf, rlen, 0, (struct sockaddr *)&ss, &len);
+		report(r, errno, t0);
+	} else if (strcmp(act, "recvmmsg") == 0) {
+		struct iovec v = { rbuf, rlen };
+		struct mmsghdr mm = { .msg_hdr = { .msg_iov = &v,
+						   .msg_iovlen = 1 } };
+		int k = recvmmsg(fd, &mm, 1, 0, NULL);
+
+		report(k < 0 ? -1 : (ssize_t)mm.msg_len, errno, t0);
 	} else if (strcmp(act, "readv") == 0) {
 		struct iovec v = { rbuf, rlen };
 
@@ -301,7 +344,7 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		r = recv(fd, rbuf, rlen, 0);
 		report(r, errno, t0);
 	} else if (strcmp(act, "fill") == 0) {
-		do_fill(fd, t0);
+		do_fill(fd, arg, t0);
 	} else if (strcmp(act, "eof") == 0) {
 		do {
 			r = recv(fd, rbuf, rlen, 0);

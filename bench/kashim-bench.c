@@ -1,8 +1,8 @@
 /* kashim-bench: what preloading kashim costs a program, side by side.
  *
  *   kashim-bench --lib build/libkashim.so [--compare LIB]... [--blocks N]
- *                [--per-block N] [--slice SEC] [--modes m1,m2]
- *                [--pin split|same|none] [--conns N] [--no-log] [--no-netns]
+ *                [--per-block N] [--slice SEC] [--mem-rounds N] [--modes m1,m2]
+ *                [--pin auto|split|same|none] [--conns N] [--no-log] [--no-netns]
  *
  * The driver (this process, never preloaded) starts, for each mode, one set
  * of worker processes -- this same binary re-executed with --worker -- per

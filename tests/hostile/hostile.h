@@ -1,0 +1,131 @@
+/* kashim hostile programs — shared helpers.
+ *
+ * Each hostile program is a plain program (it knows nothing of kashim) that
+ * does something a shim can get wrong.  tests/check_hostile.c runs it twice,
+ * with and without LD_PRELOAD=<libkashim>, and judges its output:
+ *
+ *   same ...   lines that must be identical in both runs (return values,
+ *              errnos, fd numbers, counts): kashim changed nothing;
+ *   opt TAG k=v ...  the kernel's keepalive options on one socket, read
+ *              back with getsockopt: what kashim did (keepalive=1 under the
+ *              preload, 0 without), so that a test cannot pass with kashim
+ *              absent or broken;
+ *   note ...   free text for the log, never compared.
+ *
+ * Exit 0 when the program ran to its end; 2 with a message when a call
+ * that cannot fail did.  Everything is loopback (127.0.0.1) only.
+ */
+#ifndef KASHIM_HOSTILE_H
+#define KASHIM_HOSTILE_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static inline void h_die(const char *what)
+{
+	fprintf(stderr, "%s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+/* One whole line per write(2), unbuffered: safe to mix with fork, vfork
+ * and signal handlers, and nothing is lost when a program ends oddly. */
+__attribute__((format(printf, 1, 2)))
+static inline void h_say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 2)
+		n = (int)sizeof line - 2;
+	line[n++] = '\n';
+	if (write(1, line, (size_t)n) < 0)
+		_exit(3);
+}
+
+/* "0" or the errno's name-free number, so both runs print the same. */
+#define H_RES(r) ((r) < 0 ? errno : 0)
+
+static inline struct sockaddr_in h_loopback(int port)
+{
+	struct sockaddr_in sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sa;
+}
+
+/* A TCP listener on 127.0.0.1, any port; *port gets the port. */
+static inline int h_listener(int *port)
+{
+	struct sockaddr_in sa = h_loopback(0);
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    listen(fd, 128) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		h_die("listener");
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static inline int h_connect_fd(int fd, int port)
+{
+	struct sockaddr_in sa = h_loopback(port);
+
+	return connect(fd, (struct sockaddr *)&sa, sizeof sa);
+}
+
+/* A connected TCP client to 127.0.0.1:port. */
+static inline int h_client(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || h_connect_fd(fd, port) != 0)
+		h_die("client");
+	return fd;
+}
+
+static inline int h_getopt(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+
+	if (getsockopt(fd, level, name, &v, &len) != 0)
+		return -errno;
+	return v;
+}
+
+/* "opt TAG keepalive=1 idle=60 intvl=10 cnt=6 ut=120000" */
+static inline void h_opts(const char *tag, int fd)
+{
+	h_say("opt %s keepalive=%d idle=%d intvl=%d cnt=%d ut=%d", tag,
+	      h_getopt(fd, SOL_SOCKET, SO_KEEPALIVE),
+	      h_getopt(fd, IPPROTO_TCP, TCP_KEEPIDLE),
+	      h_getopt(fd, IPPROTO_TCP, TCP_KEEPINTVL),
+	      h_getopt(fd, IPPROTO_TCP, TCP_KEEPCNT),
+	      h_getopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
+}
+
+static inline int h_setint(int fd, int level, int name, int v)
+{
+	return setsockopt(fd, level, name, &v, sizeof v);
+}
+
+#endif

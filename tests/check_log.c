@@ -211,6 +211,27 @@ START_TEST(t_epoll_so_error)
 }
 END_TEST
 
+/* The program learns of the death from poll() (POLLERR) and closes the
+ * socket without reading it: no call of it ever reports the errno, yet the
+ * connection died: one line, at close(). */
+START_TEST(t_poll_then_close)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
+	static const struct lu_want w = { "poll POLLERR then close", "out",
+					  "ETIMEDOUT", "keepalive",
+					  LU_THEORY_MS, 0 };
+	struct lu_rig r;
+
+	KT_NETNS();
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "pollclose", NULL, env,
+		 1);
+	lu_drop();
+	lu_judge(&r, &w, r.t_up);
+	lu_result(&r, "POLLERR", 3000);
+	lu_free(&r);
+}
+END_TEST
+
 /* The watcher alone: the program sleeps and never touches the socket.
  * The line must come within theory + one watcher tick (500 ms) + margin;
  * then the program's own read still gets ETIMEDOUT (the watcher did not
@@ -718,6 +739,7 @@ static Suite *log_suite(void)
 	tcase_add_test(calls, t_in4_recvmsg);
 	tcase_add_test(calls, t_fortified_read);
 	tcase_add_test(calls, t_epoll_so_error);
+	tcase_add_test(calls, t_poll_then_close);
 	tcase_add_loop_test(calls, t_call_rows, 0,
 			    (int)(sizeof call_rows / sizeof call_rows[0]));
 	tcase_add_test(calls, t_watch_out4);

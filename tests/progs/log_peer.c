@@ -23,6 +23,9 @@
  *                socket and wait for stdin EOF
  *   close        wait for a line on stdin, close the socket, print
  *                "closed", wait for stdin EOF
+ *   pollclose    poll() for POLLIN; report POLLERR/POLLHUP/POLLIN, then
+ *                close the socket without reading it (as OpenBSD nc does)
+ *                and wait for stdin EOF
  *   hold         wait for stdin EOF
  *
  * Environment knobs: see tweak().
@@ -356,6 +359,18 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		wait_stdin_line();
 		close(fd);
 		printf("closed\n");
+		wait_stdin_eof();
+	} else if (strcmp(act, "pollclose") == 0) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+		while (poll(&pf, 1, -1) < 0 && errno == EINTR)
+			;
+		printf("result=%s elapsed_ms=%ld pid=%ld\n",
+		       pf.revents & POLLERR ? "POLLERR" :
+		       pf.revents & POLLHUP ? "POLLHUP" : "POLLIN",
+		       now_ms() - t0, (long)getpid());
+		fflush(stdout);
+		close(fd);
 		wait_stdin_eof();
 	} else if (strcmp(act, "hold") == 0) {
 		wait_stdin_eof();

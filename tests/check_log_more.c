@@ -810,6 +810,58 @@ START_TEST(t_vfork)
 }
 END_TEST
 
+/* A connection dies unread; then the program starts a child (fork or
+ * vfork) that close()s every inherited fd before exec; then the program
+ * reads and gets the error.  One connection, one death: exactly one line,
+ * and it names the program's process (the child never used the socket). */
+static void spawnclose_case(const char *how)
+{
+	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
+	const char *argv[] = { kt_prog("log_peer"), "spawnclose", "127.0.0.1",
+			       "5555", how, NULL };
+	struct lu_dead d[4];
+	struct kt_proc p;
+	char local[80];
+	int lfd, c, n, bad;
+	long pid;
+
+	KT_NETNS();
+	lfd = kt_listener("127.0.0.1", LU_PORT, NULL);
+	spawn(&p, argv, env);
+	c = lu_accept(lfd, 5000);
+	ck_assert(c >= 0);
+	ck_assert(kt_wait_line(&p, "up ", 5000, NULL, 0) == 0);
+	pid = kt_kv_long(p.obuf, "up", "pid", -1);
+	ck_assert(kt_kv(p.obuf, "up", "local", local, sizeof local) == 0);
+	lu_drop();
+	kt_sleep_ms(LU_THEORY_MS + 1000);       /* dead, unread */
+	ck_assert(kt_send(&p, "go\n") == 0);
+	ck_assert_msg(kt_wait_line(&p, "result=ETIMEDOUT", 5000, NULL, 0) == 0,
+		      "%s %s", lu_tail(p.obuf), lu_tail(p.ebuf));
+	lu_settle(&p, LU_SETTLE_MS);
+	n = lu_dead_lines(p.ebuf, d, 4, &bad);
+	ck_assert_msg(n == 1 && bad == 0, "%s child closing fds: %d lines, "
+		      "want 1:\n%s", how, n, lu_tail(p.ebuf));
+	ck_assert_str_eq(d[0].local, local);
+	ck_assert_msg(d[0].pid == pid, "the line names pid %ld, the program "
+		      "is %ld", d[0].pid, pid);
+	kt_proc_free(&p);
+	close(c);
+	close(lfd);
+}
+
+START_TEST(t_fork_child_closes)
+{
+	spawnclose_case("fork");
+}
+END_TEST
+
+START_TEST(t_vfork_child_closes)
+{
+	spawnclose_case("vfork");
+}
+END_TEST
+
 /* Python: a socket, then subprocess.run (vfork/posix_spawn, close_fds),
  * then the peer dies: one line. */
 START_TEST(t_python_subprocess)
@@ -953,6 +1005,8 @@ static Suite *log_more_suite(void)
 	tcase_add_test(procs, t_fork_watch);
 	tcase_add_test(procs, t_fork_handoff_watch);
 	tcase_add_test(procs, t_vfork);
+	tcase_add_test(procs, t_fork_child_closes);
+	tcase_add_test(procs, t_vfork_child_closes);
 	tcase_add_test(procs, t_python_subprocess);
 	tcase_add_test(procs, t_threads_watch);
 	suite_add_tcase(s, procs);

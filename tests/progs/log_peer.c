@@ -31,7 +31,7 @@
  * Environment knobs: see tweak().
  *
  * Other commands (each documented at its function): reuse, fclose, dup2,
- * fork, handoff, vfork, daemon, many, connfail.
+ * fork, handoff, spawnclose, vfork, daemon, many, connfail.
  *
  * The report:  result=ETIMEDOUT elapsed_ms=3012 pid=P
  *   result: the errno name, EOF, DATA; elapsed_ms from connect()/accept()
@@ -510,6 +510,38 @@ static void cmd_handoff(const char *addr, int port, const char *ms)
 	printf("child status=%d\n", st);
 }
 
+/* spawnclose ADDR PORT fork|vfork: connect A, "up"; after a stdin line
+ * (the test has let A die meanwhile, unread), start a child with fork() or
+ * vfork() that close()s fds 3..1023 (as a spawner that closes inherited
+ * fds does) and execs /bin/true; then recv on A and report. */
+static void cmd_spawnclose(const char *addr, int port, const char *how)
+{
+	char peer[80];
+	int a = connect_to(addr, port, peer, sizeof peer), st;
+	long t0 = now_ms();
+	pid_t pid;
+
+	print_up("up", a, peer);
+	wait_stdin_line();
+	fflush(stdout);
+	pid = strcmp(how, "vfork") == 0 ? vfork() : fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		char *argv[] = { "true", NULL };
+
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		execv("/bin/true", argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	printf("spawned status=%d\n", st);
+	fflush(stdout);
+	recv_report(a, t0);
+}
+
 /* vfork ADDR PORT: connect A; a vfork() child closes fds 3..63 with
  * close() (as a subprocess module does for close_fds) and execs
  * /bin/true; then recv on A and report. */
@@ -675,6 +707,8 @@ int main(int argc, char **argv)
 		cmd_fork(argv[2], atoi(argv[3]), argv[4], argv[5]);
 	} else if (strcmp(argv[1], "handoff") == 0 && argc == 5) {
 		cmd_handoff(argv[2], atoi(argv[3]), argv[4]);
+	} else if (strcmp(argv[1], "spawnclose") == 0 && argc == 5) {
+		cmd_spawnclose(argv[2], atoi(argv[3]), argv[4]);
 	} else if (strcmp(argv[1], "vfork") == 0) {
 		cmd_vfork(argv[2], atoi(argv[3]));
 	} else if (strcmp(argv[1], "daemon") == 0 && argc == 6) {

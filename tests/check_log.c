@@ -506,6 +506,49 @@ START_TEST(t_stderr_redirected)
 }
 END_TEST
 
+/* A program name with a blank and a quote is written logfmt-quoted, so it
+ * cannot forge fields: prog="my \"prog" (here through a symlink: the name
+ * is argv[0]'s). */
+START_TEST(t_prog_name_quoted)
+{
+	char dir[64], link[128];
+	const char *argv[] = { link, "out", "127.0.0.1", "5555", "recv", NULL };
+	struct kt_env e;
+	struct kt_proc p;
+	int lfd, c;
+
+	KT_NETNS();
+	strcpy(dir, "/tmp/kashim-log-XXXXXX");
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(link, sizeof link, "%s/my \"prog", dir);
+	ck_assert(symlink(kt_prog("log_peer"), link) == 0);
+	lfd = kt_listener("127.0.0.1", LU_PORT, NULL);
+	kt_env_init(&e, 1);
+	kt_env_add(&e, "KASHIM_LOG=stderr");
+	kt_env_add(&e, "KASHIM_IDLE=1");
+	kt_env_add(&e, "KASHIM_INTVL=1");
+	kt_env_add(&e, "KASHIM_CNT=2");
+	ck_assert(kt_spawn(&p, (char *const *)argv, e.v, NULL, 0) == 0);
+	c = lu_accept(lfd, 5000);
+	ck_assert(c >= 0);
+	ck_assert(kt_wait_line(&p, "up ", 5000, NULL, 0) == 0);
+	lu_drop();
+	ck_assert_msg(lu_wait_text(&p, 2, "peer dead", LU_THEORY_MS +
+				   LU_MARGIN_MS + 2000) == 0, "%s",
+		      lu_tail(p.ebuf));
+	lu_settle(&p, 300);
+	ck_assert_msg(strstr(p.ebuf, ": peer dead prog=\"my \\\"prog\" fd="),
+		      "not quoted: %s", lu_tail(p.ebuf));
+	ck_assert_int_eq(lu_count_lines(p.ebuf, "peer dead"), 1);
+	kt_proc_free(&p);
+	kt_env_free(&e);
+	close(c);
+	close(lfd);
+	unlink(link);
+	rmdir(dir);
+}
+END_TEST
+
 /* ---- nothing to log ------------------------------------------------------ */
 
 static void assert_no_line(struct lu_rig *r, const char *label)
@@ -749,6 +792,7 @@ static Suite *log_suite(void)
 	tcase_add_test(calls, t_high_fd_recv);
 	tcase_add_test(calls, t_high_fd_watch);
 	tcase_add_test(calls, t_stderr_redirected);
+	tcase_add_test(calls, t_prog_name_quoted);
 	suite_add_tcase(s, calls);
 
 	tcase_set_timeout(causes, 30);

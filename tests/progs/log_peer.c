@@ -17,6 +17,8 @@
  *                then read() and report
  *   write        wait for a line on stdin, send 100 bytes, print
  *                "written", then recv() and report
+ *   writeidle MS like write, but sleep MS after the send (only a watcher
+ *                can notice the death), then recv() and report
  *   fill [CALL]  write 64 KiB chunks with CALL (send, write, writev,
  *                sendto, sendmsg, sendmmsg) until it fails; report that
  *   eof          recv() until it returns 0 or fails; report; close the
@@ -344,6 +346,19 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
 			die("send");
 		printf("written\n");
+		r = recv(fd, rbuf, rlen, 0);
+		report(r, errno, t0);
+	} else if (strcmp(act, "writeidle") == 0) {
+		static const char data[100];
+
+		wait_stdin_line();
+		t0 = now_ms();
+		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
+			die("send");
+		printf("written\n");
+		fflush(stdout);
+		sleep_ms(arg ? atol(arg) : 5000);
+		printf("woke\n");
 		r = recv(fd, rbuf, rlen, 0);
 		report(r, errno, t0);
 	} else if (strcmp(act, "fill") == 0) {

@@ -259,6 +259,40 @@ START_TEST(t_sink_file_two_procs)
 }
 END_TEST
 
+/* KASHIM_DEBUG=1 with a file sink: the decision lines and the dead-peer
+ * line go to the file, nothing to stderr. */
+START_TEST(t_sink_file_debug)
+{
+	char path[128], envs[160], want[256], *text;
+	const char *env[] = { envs, "KASHIM_DEBUG=1", NULL };
+	struct lu_dead d;
+	struct lu_rig r;
+	int bad;
+
+	KT_NETNS();
+	snprintf(path, sizeof path, "%s/dead.log", tmpdir());
+	snprintf(envs, sizeof envs, "KASHIM_LOG=%s", path);
+	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	lu_drop();
+	lu_result(&r, "ETIMEDOUT", LU_THEORY_MS + LU_MARGIN_MS + 2000);
+	kt_wait(&r.p, 3000);
+	text = slurp(path);
+	ck_assert(text != NULL);
+	snprintf(want, sizeof want, "kashim[%ld]: configured prog=log_peer "
+		 "fd=%d dir=out peer=%s idle=1 intvl=1 cnt=2 user_timeout=3000 "
+		 "options_set=", r.pid, r.fd, r.peer);
+	ck_assert_msg(strstr(text, want) != NULL, "no '%s' in the file:\n%s",
+		      want, lu_tail(text));
+	ck_assert_msg(lu_dead_lines(text, &d, 1, &bad) == 1 && bad == 0,
+		      "the file:\n%s", lu_tail(text));
+	ck_assert_str_eq(d.local, r.local);
+	ck_assert_msg(r.p.ebuf[0] == '\0', "stderr: %s", lu_tail(r.p.ebuf));
+	free(text);
+	unlink(path);
+	lu_free(&r);
+}
+END_TEST
+
 /* An unopenable path: one stderr line at start-up, the program runs on,
  * and logs nothing anywhere. */
 START_TEST(t_sink_file_unopenable)
@@ -987,6 +1021,7 @@ static Suite *log_more_suite(void)
 	tcase_set_timeout(sinks, 60);
 	tcase_add_test(sinks, t_sink_syslog);
 	tcase_add_test(sinks, t_sink_file_two_procs);
+	tcase_add_test(sinks, t_sink_file_debug);
 	tcase_add_test(sinks, t_sink_file_unopenable);
 	tcase_add_test(sinks, t_sink_file_setuid);
 	tcase_add_test(sinks, t_daemon_closes_fds);

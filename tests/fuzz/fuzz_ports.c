@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   "'%s' range %u is %u-%u", s, i, f.r[i].lo, f.r[i].hi);
 	/* Every port that is an edge of some range, and 0 and 65535. */
 	for (i = 0; i < f.n; i++) {
-		unsigned edges[4] = { f.r[i].lo - 1u, f.r[i].lo, f.r[i].hi,
+		const unsigned edges[4] = { f.r[i].lo - 1u, f.r[i].lo, f.r[i].hi,
 				      f.r[i].hi + 1u };
 		unsigned k;
 

@@ -46,7 +46,7 @@ static int close_behind(const char *how, int fd)
 		return fclose(f);
 	}
 	if (strcmp(how, "close_range") == 0)
-		return close_range((unsigned)fd, (unsigned)fd, 0);
+		return h_close_range((unsigned)fd, (unsigned)fd);
 	return (int)syscall(SYS_close_range, fd, fd, 0);
 }
 

@@ -48,6 +48,8 @@ int main(void)
 		fill[n++] = fd;
 	}
 	last_errno = errno;
+	if (n < 2)
+		h_die("fewer than two sockets fit");
 	h_say("same filled=%d errno=%d", n, last_errno);
 	errno = 0;
 	fd = dup(c);

@@ -123,6 +123,28 @@ static inline void h_opts(const char *tag, int fd)
 	      h_getopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT));
 }
 
+/* close_range(2) through libc where libc has it (glibc 2.34+: the call
+ * goes through kashim's hook); musl has no such function, so there it is
+ * the raw syscall, which the test then treats like any close behind
+ * kashim's back. */
+#ifdef __GLIBC__
+#define H_LIBC_CLOSE_RANGE 1
+static inline int h_close_range(unsigned lo, unsigned hi)
+{
+	return close_range(lo, hi, 0);
+}
+#else
+#include <sys/syscall.h>
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#define H_LIBC_CLOSE_RANGE 0
+static inline int h_close_range(unsigned lo, unsigned hi)
+{
+	return (int)syscall(SYS_close_range, lo, hi, 0);
+}
+#endif
+
 static inline int h_setint(int fd, int level, int name, int v)
 {
 	return setsockopt(fd, level, name, &v, sizeof v);

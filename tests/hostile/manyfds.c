@@ -55,7 +55,7 @@ int main(void)
 	h_opts("fd3000_idle", 3000);
 	close(t);
 	/* Close everything from 1000 up, across pages, then reuse. */
-	h_say("same close_range=%d", H_RES(close_range(1000, ~0U, 0)));
+	h_say("same close_range=%d", H_RES(h_close_range(1000, ~0U)));
 	h_say("same after_range_closed=%d", fcntl(3000, F_GETFD) == -1 &&
 	      errno == EBADF);
 	c = h_client(port);

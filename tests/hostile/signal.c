@@ -31,7 +31,7 @@ static void on_alarm(int sig)
 	errno = marker;
 	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (s >= 0) {
-		connect(s, (struct sockaddr *)&sa, sizeof sa);
+		(void)connect(s, (struct sockaddr *)&sa, sizeof sa);
 		d = dup(s);
 		close(s);
 		if (d >= 0)

@@ -3,7 +3,9 @@
  * A vfork child shares the parent's memory, kashim's fd table included,
  * until it execs.  Here it closes a tracked connection and dup2()s the
  * listener over its number (what posix_spawn file actions and shells do),
- * then execs /bin/sh -c 'exit 7'.  In the kernel those edits are the
+ * then execs itself, which exits 7 (itself, not /bin/sh: under
+ * check-musl the preloaded library is a musl one, which a glibc program
+ * such as sh cannot load).  In the kernel those edits are the
  * child's alone, so kashim's table must keep describing the parent's
  * sockets: after the child is gone the parent sets TCP_KEEPIDLE on the
  * connection, and kashim (which knows it configured that socket) must
@@ -16,12 +18,14 @@
 
 #include "hostile.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int lis, port, c, a, status = -1, echo;
 	char buf[4];
 	pid_t pid;
 
+	if (argc > 1 && strcmp(argv[1], "exit7") == 0)
+		return 7;               /* the exec'ed child */
 	lis = h_listener(&port);
 	c = h_client(port);
 	a = accept(lis, NULL, NULL);
@@ -34,7 +38,7 @@ int main(void)
 		close(c);
 		dup2(lis, c);
 		close(a);
-		execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
+		execl("/proc/self/exe", "h_vfork", "exit7", (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid)

@@ -60,6 +60,18 @@ static char *tmpdir(void)
 	return dir;
 }
 
+/* Remove path and the tmpdir() it is in. */
+static void rm_tmp(const char *path)
+{
+	char dir[128];
+
+	unlink(path);
+	snprintf(dir, sizeof dir, "%s", path);
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	rmdir(dir);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -169,6 +181,7 @@ START_TEST(t_sink_syslog)
 		      "syslog sink, yet on stderr: %s", lu_tail(r.p.ebuf));
 	lu_free(&r);
 	close(s);
+	rm_tmp(path);
 }
 END_TEST
 
@@ -254,7 +267,7 @@ START_TEST(t_sink_file_two_procs)
 	for (int i = 0; i < 2; i++)
 		kt_proc_free(&p[i]);
 	free(text);
-	unlink(path);
+	rm_tmp(path);
 	close(lfd);
 }
 END_TEST
@@ -288,7 +301,7 @@ START_TEST(t_sink_file_debug)
 	ck_assert_str_eq(d.local, r.local);
 	ck_assert_msg(r.p.ebuf[0] == '\0', "stderr: %s", lu_tail(r.p.ebuf));
 	free(text);
-	unlink(path);
+	rm_tmp(path);
 	lu_free(&r);
 }
 END_TEST
@@ -505,6 +518,7 @@ START_TEST(t_daemon_closes_fds)
 	ck_assert_msg(lu_count_lines(own, "") == 2, "its file:\n%s", own);
 	ck_assert_msg(strstr(p.ebuf, "kashim") == NULL, "%s", lu_tail(p.ebuf));
 	free(own);
+	rm_tmp(path);
 	kt_proc_free(&p);
 	close(clive);
 	close(cdead);

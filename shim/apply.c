@@ -129,6 +129,33 @@ void kashim_on_socket(int fd, int domain, int type, int protocol)
 
 /* ---- connect ----------------------------------------------------------- */
 
+/* close() leaves entries behind (see hooks.c), so a "decided" entry may
+ * belong to an earlier socket on this number that was closed, with a new
+ * one made where kashim could not see it (a raw syscall, an exec).  Only a
+ * connect() on the same socket again (after EINPROGRESS, say) finds its
+ * own options in force: ask the kernel for one of them. */
+static int same_socket(int fd, const struct kashim_fd *e)
+{
+	int v = 0;
+
+	if (e->role != ROLE_OUT || !(e->flags & FD_CONFIGURED))
+		return e->role == ROLE_OUT;  /* a skipped one: nothing set */
+	if (!(e->user_set & OPT_KEEPALIVE))
+		return getsockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE, &v) == 0 &&
+		       v == 1;
+	if (!(e->user_set & OPT_IDLE))
+		return getsockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v) == 0 &&
+		       v == e->idle;
+	return 1;
+}
+
+static void fresh_tcp(struct kashim_fd *e, int family)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = KIND_TCP;
+	e->family = (uint8_t)family;
+}
+
 void kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct kashim_fd e;
@@ -139,13 +166,15 @@ void kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return;
 	if (e.kind == KIND_UNKNOWN)
 		classify(fd, &e);
+	if (e.kind == KIND_TCP && (e.flags & FD_DECIDED) && !same_socket(fd, &e))
+		fresh_tcp(&e, sa->sa_family);
 	if (e.kind != KIND_TCP || (e.flags & FD_DECIDED)) {
 		fdt_unlock(fd, &e);
 		return;
 	}
 	e.role = ROLE_OUT;
 	set_peer(&e, sa);
-	e.born_ms = kashim_now_ms();
+	e.born_ms = kashim_logging ? kashim_now_ms() : 0;
 	e.ino = inode_if_logging(fd);
 	e.flags |= FD_DECIDED;
 	skip = filtered_out(KASHIM_DIR_OUT, e.port, e.family, e.addr);
@@ -219,6 +248,9 @@ void kashim_before_listen(int fd)
 		return;
 	if (e.kind == KIND_UNKNOWN)
 		classify(fd, &e);
+	if (e.kind == KIND_TCP && (e.flags & FD_DECIDED) &&
+	    e.role != ROLE_LISTEN)
+		fresh_tcp(&e, e.family);        /* left from an earlier socket */
 	if (e.kind != KIND_TCP || (e.flags & FD_DECIDED)) {
 		fdt_unlock(fd, &e);
 		return;
@@ -254,18 +286,29 @@ static void adopt_listener(int lfd)
 	listener_decided(lfd, &e, &p, set, skip);
 }
 
-int kashim_accept_needs_peer(int lfd)
+/* An entry that is not a listener's is left from an earlier socket on this
+ * number (see same_socket): the listener is one kashim has not seen. */
+static void forget_if_stale_listener(int lfd, struct kashim_fd *l)
+{
+	if (l->kind == KIND_TCP && l->role != ROLE_LISTEN) {
+		fdt_forget(lfd);
+		memset(l, 0, sizeof(*l));
+	}
+}
+
+int kashim_before_accept(int lfd)
 {
 	struct kashim_fd l;
 
 	fdt_read(lfd, &l);
-	if (l.kind == KIND_UNKNOWN) {
-		adopt_listener(lfd);
-		fdt_read(lfd, &l);
-	}
+	forget_if_stale_listener(lfd, &l);
+	if (l.kind == KIND_UNKNOWN)
+		return KASHIM_ACCEPT_PEER;
 	if (l.kind != KIND_TCP)
-		return 0;
-	return (l.flags & FD_PER_PEER) || kashim_logging;
+		return KASHIM_ACCEPT_PASS;
+	if ((l.flags & FD_PER_PEER) || kashim_logging)
+		return KASHIM_ACCEPT_PEER;
+	return KASHIM_ACCEPT_TRACK;
 }
 
 /* While a listener is pending: does the accepted socket carry the last
@@ -310,8 +353,7 @@ static void accepted_entry(const struct kashim_fd *l,
 	e->cnt = l->cnt;
 	if (peer)
 		set_peer(e, peer);
-	e->port = peer ? e->port : 0;
-	e->born_ms = kashim_now_ms();
+	e->born_ms = kashim_logging ? kashim_now_ms() : 0;
 }
 
 void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
@@ -322,6 +364,10 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 	const char *skip = NULL;
 
 	fdt_read(lfd, &l);
+	if (l.kind == KIND_UNKNOWN && is_inet(peer, len)) {
+		adopt_listener(lfd);    /* inherited: systemd, inetd, exec */
+		fdt_read(lfd, &l);
+	}
 	if (l.kind != KIND_TCP) {
 		fdt_forget(nfd);
 		return;

@@ -15,9 +15,16 @@ void kashim_on_socket(int fd, int domain, int type, int protocol);
 void kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len);
 void kashim_before_listen(int fd);
 
-/* Does accept() on this listener need the peer's address (for a filter,
- * the log or the debug lines)?  Decides inherited listeners on first use. */
-int kashim_accept_needs_peer(int lfd);
+/* What accept() on this listener needs: nothing (not a TCP listener), or
+ * kashim's work afterwards, with or without the peer's address (for a net
+ * filter, the log, or a listener kashim has not seen yet, which the peer's
+ * family then tells apart from a Unix one without a syscall). */
+enum {
+	KASHIM_ACCEPT_PASS = 0,
+	KASHIM_ACCEPT_TRACK,
+	KASHIM_ACCEPT_PEER,
+};
+int kashim_before_accept(int lfd);
 /* peer may be NULL when not needed. */
 void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 			 socklen_t len);

@@ -13,10 +13,42 @@ union slot {
 	uint64_t w[WORDS];
 };
 
+#define LONG_BITS (8 * sizeof(unsigned long))
+
 /* Page 0 is static: most programs never need another, and .bss is free
- * until touched.  The others are published with a CAS. */
+ * until touched.  The others are published with a CAS.
+ * Non-TCP inet sockets among fds 0..1023 are remembered as one bit each,
+ * beside the page pointers: that memory is already dirty (the loader
+ * relocated pages[0] there), so a process with UDP but no TCP sockets
+ * makes kashim touch no page of its own. */
 static union slot page0[KASHIM_FDT_PAGE];
-static union slot *pages[KASHIM_FDT_PAGES] = { page0 };
+static struct {
+	unsigned long other[KASHIM_FDT_PAGE / LONG_BITS];
+	union slot *pages[KASHIM_FDT_PAGES];
+} tab __attribute__((aligned(256))) = { .pages = { page0 } };
+#define pages tab.pages
+
+static int other_bit(int fd)
+{
+	if (fd < 0 || fd >= KASHIM_FDT_PAGE)
+		return 0;
+	return (__atomic_load_n(&tab.other[fd / LONG_BITS], __ATOMIC_RELAXED) >>
+		(fd % LONG_BITS)) & 1;
+}
+
+static void set_other_bit(int fd, int on)
+{
+	unsigned long bit = 1UL << (fd % LONG_BITS);
+
+	if (fd < 0 || fd >= KASHIM_FDT_PAGE || other_bit(fd) == on)
+		return;
+	if (on)
+		__atomic_fetch_or(&tab.other[fd / LONG_BITS], bit,
+				  __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&tab.other[fd / LONG_BITS], ~bit,
+				   __ATOMIC_RELAXED);
+}
 
 /* The process this table describes.  A vfork() child (Python's subprocess,
  * posix_spawn users) shares our memory and runs close()/dup2() through our
@@ -35,6 +67,11 @@ static int foreign(void)
 	long o = __atomic_load_n(&owner, __ATOMIC_RELAXED);
 
 	return o && (long)getpid() != o;
+}
+
+int fdt_foreign(void)
+{
+	return foreign();
 }
 
 static union slot *slot_of(int fd, int create)
@@ -90,7 +127,9 @@ void fdt_read(int fd, struct kashim_fd *out)
 	int tries;
 
 	memset(out, 0, sizeof(*out));
-	if (!s)
+	if (other_bit(fd))
+		out->kind = KIND_OTHER;
+	if (!s || out->kind == KIND_OTHER)
 		return;
 	for (tries = 0; tries < SPIN_LIMIT; tries++) {
 		before = __atomic_load_n(&s->fd.seq, __ATOMIC_ACQUIRE);
@@ -129,7 +168,7 @@ static void give_back(union slot *s)
 	__atomic_fetch_add(&s->fd.seq, 1, __ATOMIC_RELEASE);
 }
 
-int fdt_lock(int fd, struct kashim_fd *e)
+static int lock_slot(int fd, struct kashim_fd *e)
 {
 	union slot *s = slot_of(fd, 1);
 
@@ -137,6 +176,13 @@ int fdt_lock(int fd, struct kashim_fd *e)
 		return -1;
 	copy_words_in(s, e);
 	return 0;
+}
+
+int fdt_lock(int fd, struct kashim_fd *e)
+{
+	if (other_bit(fd))
+		return -1;              /* known not TCP: nothing to edit */
+	return lock_slot(fd, e);
 }
 
 void fdt_unlock(int fd, const struct kashim_fd *e)
@@ -153,8 +199,9 @@ void fdt_store(int fd, const struct kashim_fd *e)
 
 	if (e->kind == KIND_TCP)
 		claim_owner();
+	set_other_bit(fd, 0);
 
-	if (fdt_lock(fd, &old) == 0)
+	if (lock_slot(fd, &old) == 0)
 		fdt_unlock(fd, e);
 }
 
@@ -166,11 +213,23 @@ static uint8_t kind_of(union slot *s)
 	return tmp.fd.kind;
 }
 
+
 void fdt_note_other(int fd)
 {
 	static const struct kashim_fd other = { .kind = KIND_OTHER };
+	static const struct kashim_fd zero;
 	union slot *s = slot_of(fd, 0);
 
+	if (fd >= 0 && fd < KASHIM_FDT_PAGE) {
+		set_other_bit(fd, 1);
+		if (kind_of(s) == KIND_UNKNOWN)
+			return;         /* nothing stale to clear: no write */
+		if (take(s) == 0) {
+			copy_words_out(s, &zero);
+			give_back(s);
+		}
+		return;
+	}
 	if (s && take(s) == 0) {
 		copy_words_out(s, &other);
 		give_back(s);
@@ -181,11 +240,12 @@ void fdt_forget(int fd)
 {
 	static const struct kashim_fd zero;
 	union slot *s = slot_of(fd, 0);
+	int tracked = s && kind_of(s) != KIND_UNKNOWN;
 
-	/* Reading the kind first keeps close() of untracked fds write-free. */
-	if (!s || kind_of(s) == KIND_UNKNOWN || foreign())
-		return;
-	if (take(s) == 0) {
+	if ((!tracked && !other_bit(fd)) || foreign())
+		return;                 /* untracked: no write, no syscall */
+	set_other_bit(fd, 0);
+	if (tracked && take(s) == 0) {
 		copy_words_out(s, &zero);
 		give_back(s);
 	}
@@ -258,8 +318,11 @@ void fdt_after_fork(void)
 
 		if (!pg)
 			continue;
-		for (i = 0; i < KASHIM_FDT_PAGE; i++)
+		for (i = 0; i < KASHIM_FDT_PAGE; i++) {
 			if (pg[i].fd.seq & 1)
 				pg[i].fd.seq++;
+			if (pg[i].fd.kind == KIND_TCP)
+				pg[i].fd.flags |= FD_FORKED;
+		}
 	}
 }

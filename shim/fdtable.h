@@ -40,6 +40,7 @@ enum kashim_role {
 #define FD_PER_PEER   0x04  /* listener: decide per accepted peer */
 #define FD_PENDING    0x08  /* inherited listener: early accepts may lack options */
 #define FD_LOGGED     0x10  /* its dead-peer line is written */
+#define FD_FORKED     0x20  /* came from the parent through fork() */
 
 /* user_set: options the program set itself */
 #define OPT_KEEPALIVE 0x01
@@ -97,7 +98,10 @@ int fdt_each_connection(int (*fn)(int fd, const struct kashim_fd *e, void *ctx),
 			void *ctx);
 
 /* In a fork child: release entries left held by threads that do not exist
- * there. */
+ * there, and mark every entry FD_FORKED. */
 void fdt_after_fork(void);
+
+/* 1 in a vfork() child, which shares the parent's memory (and table). */
+int fdt_foreign(void);
 
 #endif

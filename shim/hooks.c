@@ -10,8 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #include "log.h"
 #include "plan.h"
 #include "real.h"
+#include "watch.h"
 
 #define KASHIM_EXPORT __attribute__((visibility("default")))
 
@@ -50,6 +53,11 @@ static inline int is_dead_errno(int e)
 	unsigned d = (unsigned)e - DEAD_BASE;
 
 	return d < 32 && ((DEAD_MASK >> d) & 1);
+}
+
+static inline int logging(void)
+{
+	return __atomic_load_n(&kashim_logging, __ATOMIC_RELAXED);
 }
 
 static inline void check_failure(int fd)
@@ -115,24 +123,24 @@ static int kashim_accept(int fd, struct sockaddr *sa, socklen_t *len,
 	socklen_t sslen = sizeof(ss), given = 0, plen = 0;
 	int nfd, saved = errno, need;
 
-	if (!kashim_active())
-		return real_accept_any(fd, sa, len, flags, four);
-	need = kashim_accept_needs_peer(fd);
+	need = kashim_active() ? kashim_before_accept(fd) : KASHIM_ACCEPT_PASS;
 	errno = saved;
-	if (need && !sa) {
+	if (need == KASHIM_ACCEPT_PASS)
+		return real_accept_any(fd, sa, len, flags, four);
+	if (need == KASHIM_ACCEPT_PEER && !sa) {
 		nfd = real_accept_any(fd, (struct sockaddr *)&ss, &sslen,
 				      flags, four);
 		peer = (struct sockaddr *)&ss;
 		plen = sslen;
 	} else {
-		if (need && len)
+		if (need == KASHIM_ACCEPT_PEER && len)
 			given = *len;
 		nfd = real_accept_any(fd, sa, len, flags, four);
 	}
 	if (nfd < 0)
 		return nfd;
 	saved = errno;
-	if (need && sa && len) {
+	if (need == KASHIM_ACCEPT_PEER && sa && len) {
 		if (*len <= given) {
 			peer = sa;
 			plen = *len;
@@ -206,16 +214,20 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
 
 /* ---- close and dup: keeping the fd table true -------------------------- */
 
-/* The entry goes before the fd does: once closed, the number may be handed
- * to another thread's new socket, whose entry must not be wiped. */
+/* close() leaves the fd's entry as it is.  Every hooked call that hands
+ * out an fd number (socket, accept, dup) overwrites it, and an fd that
+ * reaches the program some other way is told apart by its inode before a
+ * line is written.  Wiping it here would cost a getpid() per close to stay
+ * safe in vfork() children, which share our memory but not our fds. */
 KASHIM_EXPORT int close(int fd)
 {
-	if (KASHIM_UNLIKELY(kashim_logging))
+	if (KASHIM_UNLIKELY(__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED)))
 		kashim_report_on_close(fd);
-	fdt_forget(fd);
 	return KASHIM_REAL(close)(fd);
 }
 
+/* Daemons close everything at once; one getpid() per call keeps a vfork
+ * child (Python's subprocess) from wiping its parent's entries. */
 KASHIM_EXPORT int close_range(unsigned lo, unsigned hi, int flags)
 {
 	if (!(flags & CLOSE_RANGE_CLOEXEC))
@@ -279,13 +291,30 @@ KASHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 	return fcntl_result(fd, cmd, KASHIM_REAL(fcntl64)(fd, cmd, arg));
 }
 
+/* ---- threads ----------------------------------------------------------- */
+
+/* The watcher must know when main leaves with pthread_exit(): the process
+ * then ends when the program's last thread does, not ours. */
+KASHIM_EXPORT void pthread_exit(void *ret)
+{
+	if (syscall(SYS_gettid) == getpid())
+		kashim_watch_main_exited();
+	KASHIM_REAL(pthread_exit)(ret);
+	__builtin_unreachable();
+}
+
 /* ---- the read and write families --------------------------------------- */
 
-/* One definition per hook: call, and look closer only on failure. */
+/* One definition per hook.  With no log to write a failure needs no look,
+ * so the hook ends in a tail jump to libc: not even a return of its own
+ * after the syscall.  Otherwise: call, and look closer only on failure. */
 #define KASHIM_IO_HOOK(ret, name, params, args) \
 	KASHIM_EXPORT ret name params \
 	{ \
-		ret r = KASHIM_REAL(name) args; \
+		ret r; \
+		if (KASHIM_LIKELY(!logging())) \
+			return KASHIM_REAL(name) args; \
+		r = KASHIM_REAL(name) args; \
 		if (KASHIM_UNLIKELY(r < 0)) \
 			check_failure(fd); \
 		return r; \
@@ -335,6 +364,8 @@ KASHIM_EXPORT ssize_t sendto(int fd, const void *b, size_t n, int fl,
 
 	if (KASHIM_UNLIKELY(fl & MSG_FASTOPEN))
 		fastopen(fd, sa, len);
+	if (KASHIM_LIKELY(!logging()))
+		return KASHIM_REAL(sendto)(fd, b, n, fl, sa, len);
 	r = KASHIM_REAL(sendto)(fd, b, n, fl, sa, len);
 	if (KASHIM_UNLIKELY(r < 0))
 		check_failure(fd);
@@ -347,6 +378,8 @@ KASHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int fl)
 
 	if (KASHIM_UNLIKELY(fl & MSG_FASTOPEN) && m)
 		fastopen(fd, m->msg_name, m->msg_namelen);
+	if (KASHIM_LIKELY(!logging()))
+		return KASHIM_REAL(sendmsg)(fd, m, fl);
 	r = KASHIM_REAL(sendmsg)(fd, m, fl);
 	if (KASHIM_UNLIKELY(r < 0))
 		check_failure(fd);

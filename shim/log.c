@@ -341,7 +341,9 @@ static void report(int fd, int err)
 
 /* A program may learn of the death from poll() (POLLERR) and close the
  * socket without reading the error (OpenBSD nc does): look before it goes.
- * poll() with no events reports a pending error without consuming it. */
+ * poll() with no events reports a pending error without consuming it.
+ * Not for a copy inherited through fork (a forking server's child closing
+ * the parent's connections), nor in a vfork child. */
 void kashim_report_on_close(int fd)
 {
 	struct kashim_fd e;
@@ -350,8 +352,8 @@ void kashim_report_on_close(int fd)
 
 	fdt_read(fd, &e);
 	if (e.kind == KIND_TCP && (e.flags & FD_CONFIGURED) &&
-	    !(e.flags & FD_LOGGED) && poll(&pfd, 1, 0) == 1 &&
-	    (pfd.revents & POLLERR))
+	    !(e.flags & (FD_LOGGED | FD_FORKED)) && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & POLLERR) && !fdt_foreign())
 		report(fd, 0);
 	errno = saved;
 }

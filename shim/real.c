@@ -65,6 +65,23 @@ static int tramp_fcntl(int fd, int cmd, ...)
 
 int (*real_fcntl)(int fd, int cmd, ...) = tramp_fcntl;
 
+/* pthread_exit() has no syscall of its own; without libc's (which every
+ * threaded program has) ending the thread is the closest. */
+static void sys_pthread_exit(void *ret)
+{
+	(void)ret; /* unused */
+	for (;;)
+		syscall(SYS_exit, 0);
+}
+
+static void tramp_pthread_exit(void *ret)
+{
+	kashim_init();
+	KASHIM_REAL(pthread_exit)(ret);
+}
+
+void (*real_pthread_exit)(void *ret) = tramp_pthread_exit;
+
 /* A pointer into this very library would make a hook call itself. */
 static int is_our_own(void *p)
 {
@@ -101,6 +118,7 @@ static void *lookup_or(const char *name, void *fallback)
 void kashim_resolve_all(void)
 {
 	int (*fcntl_fn)(int, int, ...);
+	void (*exit_fn)(void *) = sys_pthread_exit;
 
 	resolving = 1;
 	KASHIM_REAL_FUNCS(KASHIM_RESOLVE)
@@ -108,6 +126,8 @@ void kashim_resolve_all(void)
 	__atomic_store_n(&real_fcntl, fcntl_fn, __ATOMIC_RELEASE);
 	*(void **)&fcntl_fn = lookup_or("fcntl64", (void *)fcntl_fn);
 	__atomic_store_n(&real_fcntl64, fcntl_fn, __ATOMIC_RELEASE);
+	*(void **)&exit_fn = lookup_or("pthread_exit", (void *)exit_fn);
+	__atomic_store_n(&real_pthread_exit, exit_fn, __ATOMIC_RELEASE);
 	resolving = 0;
 }
 

@@ -95,6 +95,7 @@ KASHIM_REAL_FUNCS(KASHIM_DECLARE_REAL)
  * pointer-sized value, as glibc's own fcntl reads it. */
 extern int (*real_fcntl)(int fd, int cmd, ...);
 extern int (*real_fcntl64)(int fd, int cmd, ...);
+extern void (*real_pthread_exit)(void *ret);
 
 /* The current real function.  Relaxed is enough: a pointer is either a
  * trampoline or libc's function, and both are complete code. */

@@ -50,15 +50,29 @@ static int collect(int fd, const struct kashim_fd *e, void *ctx)
 	return 0;
 }
 
-/* When every thread of the program has ended (main called pthread_exit),
- * the process must end as it would have without us: exit(0). */
+/* Set by the pthread_exit() hook when the main thread leaves. */
+static int main_exited;
+
+void kashim_watch_main_exited(void)
+{
+	__atomic_store_n(&main_exited, 1, __ATOMIC_RELAXED);
+}
+
+/* When main has called pthread_exit() and every other thread of the
+ * program has ended too, the process must end as it would have without
+ * us: exit(0).  Only then does the watcher open /proc/self/stat (a
+ * momentary fd could take a number the program expects to get itself);
+ * its thread count still includes the main thread, a zombie until the
+ * process ends. */
 static int only_thread_left(void)
 {
 	char buf[512], *p;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
-	int field;
+	int fd, field;
 
+	if (!__atomic_load_n(&main_exited, __ATOMIC_RELAXED))
+		return 0;
+	fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	n = KASHIM_REAL(read)(fd, buf, sizeof(buf) - 1);
@@ -69,7 +83,7 @@ static int only_thread_left(void)
 	p = strrchr(buf, ')');          /* comm may hold blanks */
 	for (field = 2; p && field < 20; field++)
 		p = strchr(p + 1, ' ');
-	return p && atoi(p + 1) == 1;
+	return p && atoi(p + 1) <= 2;   /* the zombie main thread and us */
 }
 
 static void *watch_loop(void *arg)

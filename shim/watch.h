@@ -14,6 +14,9 @@
 /* Start the watcher in this process if it is wanted and not running. */
 void kashim_watch_ensure(void);
 
+/* The main thread called pthread_exit(). */
+void kashim_watch_main_exited(void);
+
 /* In a fork child: the parent's watcher thread does not exist here. */
 void kashim_watch_after_fork(void);
 

@@ -518,7 +518,8 @@ static const char *const hooks[] = {
 	"getsockopt", "close", "dup", "dup2", "dup3", "fcntl", "fcntl64",
 	"close_range", "read", "readv", "recv", "recvfrom", "recvmsg",
 	"recvmmsg", "write", "writev", "send", "sendto", "sendmsg",
-	"sendmmsg", "__read_chk", "__recv_chk", "__recvfrom_chk", NULL
+	"sendmmsg", "__read_chk", "__recv_chk", "__recvfrom_chk",
+	"pthread_exit", NULL
 };
 
 static int is_hook(const char *name)

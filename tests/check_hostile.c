@@ -361,10 +361,22 @@ END_TEST
 
 /* ---- descriptors: exhaustion, many -------------------------------------- */
 
+/* valgrind keeps its own descriptors near the limit and applies
+ * RLIMIT_NOFILE itself: under a wrapper the limit is not the kernel's. */
+static int limit_is_virtual(const char *name)
+{
+	if (!wrapped())
+		return 0;
+	kt_skip(name, "the fd limit is the wrapper's under KASHIM_TEST_WRAPPER");
+	return 1;
+}
+
 START_TEST(t_emfile_is_the_programs)
 {
 	char *plain, *pre;
 
+	if (limit_is_virtual("t_emfile_is_the_programs"))
+		return;
 	both("h_emfile", NOARGS, NOENV, &plain, &pre);
 	ck_assert_msg(strstr(pre, "same filled=") && strstr(pre, "errno=24"),
 		      "%s", pre);
@@ -377,8 +389,11 @@ END_TEST
  * the descriptor the program was about to get. */
 START_TEST(t_emfile_with_watcher)
 {
-	char *log = tmp_log(), *e, *plain, *pre;
+	char *log, *e, *plain, *pre;
 
+	if (limit_is_virtual("t_emfile_with_watcher"))
+		return;
+	log = tmp_log();
 	if (asprintf(&e, "KASHIM_LOG=%s", log) < 0)
 		abort();
 	both("h_emfile", NOARGS, ENV("KASHIM_WATCH=1", e), &plain, &pre);
@@ -410,12 +425,21 @@ END_TEST
 
 /* ---- threads ---------------------------------------------------------- */
 
-static void pthread_exit_case(const char *code_arg, int code)
+static void pthread_exit_case(const char *name, const char *code_arg,
+			      int code)
 {
 	const char *const *args = code_arg ? ARGS(code_arg) : NOARGS;
-	struct run a = run("h_pthread_exit", args, NULL, NOENV);
-	struct run b = run("h_pthread_exit", args, kt_testlib(),
-			   ENV("KASHIM_WATCH=1", "KASHIM_LOG=stderr"));
+	struct run a, b;
+
+	/* ThreadSanitizer's runtime keeps a thread of its own, so under
+	 * check-tsan such a program never ends even without kashim. */
+	if (strstr(kt_testlib(), "libtsan")) {
+		kt_skip(name, "ThreadSanitizer's own thread outlives main");
+		return;
+	}
+	a = run("h_pthread_exit", args, NULL, NOENV);
+	b = run("h_pthread_exit", args, kt_testlib(),
+		ENV("KASHIM_WATCH=1", "KASHIM_LOG=stderr"));
 
 	expect_exit(&a, "without kashim", code);
 	expect_exit(&b, "with kashim's watcher", code);
@@ -425,13 +449,13 @@ static void pthread_exit_case(const char *code_arg, int code)
 
 START_TEST(t_main_pthread_exit_watch)
 {
-	pthread_exit_case(NULL, 0);
+	pthread_exit_case("t_main_pthread_exit_watch", NULL, 0);
 }
 END_TEST
 
 START_TEST(t_main_pthread_exit_then_exit_code)
 {
-	pthread_exit_case("7", 7);
+	pthread_exit_case("t_main_pthread_exit_then_exit_code", "7", 7);
 }
 END_TEST
 

@@ -3,7 +3,8 @@
  * A vfork child shares the parent's memory, kashim's fd table included,
  * until it execs.  Here it closes a tracked connection and dup2()s the
  * listener over its number (what posix_spawn file actions and shells do),
- * then execs itself, which exits 7 (itself, not /bin/sh: under
+ * then execs itself (argv[0], a full path: /proc/self/exe would be
+ * valgrind under check-valgrind), which exits 7 (itself, not /bin/sh: under
  * check-musl the preloaded library is a musl one, which a glibc program
  * such as sh cannot load).  In the kernel those edits are the
  * child's alone, so kashim's table must keep describing the parent's
@@ -38,7 +39,7 @@ int main(int argc, char **argv)
 		close(c);
 		dup2(lis, c);
 		close(a);
-		execl("/proc/self/exe", "h_vfork", "exit7", (char *)NULL);
+		execl(argv[0], argv[0], "exit7", (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid)

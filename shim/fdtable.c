@@ -277,7 +277,11 @@ void fdt_copy(int from, int to)
 		fdt_forget(to);         /* checks for a vfork child itself */
 		return;
 	}
-	if (!foreign())
+	if (foreign())
+		return;
+	if (e.kind == KIND_OTHER)
+		fdt_note_other(to);     /* a bit, not an entry */
+	else
 		fdt_store(to, &e);
 }
 

@@ -54,7 +54,6 @@ static const char *env(const char *name)
 static void after_fork_child(void)
 {
 	fdt_after_fork();
-	kashim_log_after_fork();
 	kashim_watch_after_fork();
 }
 

@@ -29,7 +29,6 @@ static ino_t stderr_ino;
 static char syslog_path[sizeof(((struct sockaddr_un *)0)->sun_path)] =
 	"/dev/log";
 static long tz_offset;           /* seconds east of UTC, for syslog stamps */
-static long cached_pid;
 
 /* ---- set-up ------------------------------------------------------------ */
 
@@ -98,22 +97,6 @@ void kashim_log_init(kashim_warn_fn warn)
 	kashim_logging = sink != KASHIM_SINK_OFF;
 }
 
-long kashim_getpid(void)
-{
-	long pid = __atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
-
-	if (!pid) {
-		pid = (long)getpid();
-		__atomic_store_n(&cached_pid, pid, __ATOMIC_RELAXED);
-	}
-	return pid;
-}
-
-void kashim_log_after_fork(void)
-{
-	__atomic_store_n(&cached_pid, 0, __ATOMIC_RELAXED);
-}
-
 /* ---- sinks ------------------------------------------------------------- */
 
 static void write_all(int fd, const char *s, size_t n)
@@ -177,7 +160,7 @@ static void to_syslog(const char *msg)
 	kb_str(&b, "<28>");     /* LOG_DAEMON | LOG_WARNING */
 	kb_syslog_stamp(&b);
 	kb_str(&b, " kashim[");
-	kb_num(&b, kashim_getpid());
+	kb_num(&b, (long)getpid());
 	kb_str(&b, "]: ");
 	kb_str(&b, msg);
 	memset(&sun, 0, sizeof(sun));
@@ -203,7 +186,7 @@ static void emit(const char *msg)
 		return;
 	}
 	line[0] = '\0';
-	b.len = kashim_fmt_prefix(line, b.cap, kashim_getpid());
+	b.len = kashim_fmt_prefix(line, b.cap, (long)getpid());
 	kb_str(&b, msg);
 	line[b.len++] = '\n';
 	if (sink == KASHIM_SINK_STDERR) {

@@ -33,8 +33,5 @@ void kashim_report_on_close(int fd);
 void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,
 			 const char *reason, const struct kashim_plan *p);
 
-/* This process's pid, cached; reset in a fork child. */
-long kashim_getpid(void);
-void kashim_log_after_fork(void);
 
 #endif

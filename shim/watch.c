@@ -18,7 +18,13 @@
 #define TICK_MS 500
 #define BATCH 256
 
-static long watcher_pid;        /* the process whose watcher runs, or 0 */
+/* Which process the watcher runs in, without a getpid() per call: the
+ * fork handler counts forks, and the watcher records the count it was
+ * started at (+1, so 0 means never).  A vfork child runs no fork handler
+ * and so never starts one of its own in its parent's memory. */
+static unsigned forks;
+static unsigned started_at;
+
 
 struct batch {
 	struct pollfd pfd[BATCH];
@@ -115,23 +121,24 @@ static void start(void)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	if (pthread_create(&tid, &attr, watch_loop, NULL) != 0)
-		__atomic_store_n(&watcher_pid, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&started_at, 0, __ATOMIC_RELEASE);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void kashim_watch_ensure(void)
 {
-	long pid, none = 0;
+	unsigned now, seen;
 	int saved;
 
 	if (!kashim_cfg.watch || !kashim_logging)
 		return;
-	pid = kashim_getpid();
-	if (__atomic_load_n(&watcher_pid, __ATOMIC_ACQUIRE) == pid)
-		return;
-	if (!__atomic_compare_exchange_n(&watcher_pid, &none, pid, 0,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	now = __atomic_load_n(&forks, __ATOMIC_ACQUIRE) + 1;
+	seen = __atomic_load_n(&started_at, __ATOMIC_ACQUIRE);
+	if (seen == now || !__atomic_compare_exchange_n(&started_at, &seen,
+							now, 0,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE))
 		return;
 	saved = errno;
 	start();
@@ -148,7 +155,7 @@ static int is_watched(int fd, const struct kashim_fd *e, void *ctx)
 /* A forking server's child inherits its connections: watch them there. */
 void kashim_watch_after_fork(void)
 {
-	__atomic_store_n(&watcher_pid, 0, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&forks, 1, __ATOMIC_ACQ_REL);
 	if (kashim_cfg.watch && kashim_logging &&
 	    fdt_each_connection(is_watched, NULL))
 		kashim_watch_ensure();

@@ -210,7 +210,7 @@ LINT_C      = $(sort $(wildcard shim/*.c tests/*.c tests/progs/*.c \
               tests/wrapper/*.c tests/hostile/*.c tests/fuzz/*.c bench/*.c))
 LINT_SH     = $(sort $(wildcard scripts/*) $(shell find tests -name '*.sh') \
               $(wildcard .ci/run))
-LINT_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Ishim -Itests -Itests/fuzz \
+LINT_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -Ishim -Itests -Itests/fuzz \
               $(CHECK_CFLAGS)
 
 # cppcheck: every check family; the suppressions, each with its reason,

@@ -431,6 +431,7 @@ static int adopt(int fd, struct kashim_fd *e, struct kashim_plan *p)
 	uint16_t local;
 	int dir;
 
+	memset(&peer, 0, sizeof(peer));
 	classify(fd, e);
 	if (e->kind != KIND_TCP ||
 	    getpeername(fd, (struct sockaddr *)&peer, &len) != 0 ||

@@ -232,6 +232,9 @@ static int prefix_matches(const struct kashim_net_prefix *p,
 /* A dual-stack server sees IPv4 clients as ::ffff:a.b.c.d, and a user who
  * wrote 10.0.0.0/8 means those clients too, so such a peer is also compared
  * with the IPv4 prefixes. */
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					     0xff, 0xff };
+
 static int net_listed(const struct kashim_net_filter *f, int family,
 		      const uint8_t *addr)
 {
@@ -242,7 +245,9 @@ static int net_listed(const struct kashim_net_filter *f, int family,
 		v4 = addr;
 	} else if (family == AF_INET6) {
 		v6 = addr;
-		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)addr))
+		/* ::ffff:a.b.c.d, compared bytewise: addr need not be
+		 * aligned for struct in6_addr. */
+		if (memcmp(addr, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0)
 			v4 = addr + 12;
 	}
 	for (i = 0; i < f->n; i++) {

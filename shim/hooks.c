@@ -27,6 +27,26 @@
 
 #define KASHIM_EXPORT __attribute__((visibility("default")))
 
+/* Hooks that some C libraries do not declare (musl: close_range, fcntl64
+ * and glibc's fortified __*_chk entry points): our own prototypes, which
+ * match glibc's where it has them. */
+/* They repeat glibc's own declarations where it has them (with
+ * _GNU_SOURCE and fortification), hence the NOLINTs. */
+int close_range(unsigned lo, unsigned hi, int flags); /* NOLINT(readability-redundant-declaration) */
+int fcntl64(int fd, int cmd, ...); /* NOLINT(readability-redundant-declaration) */
+ssize_t __read_chk(int fd, void *b, size_t n, size_t bl); /* NOLINT(readability-redundant-declaration) */
+ssize_t __recv_chk(int fd, void *b, size_t n, size_t bl, int fl); /* NOLINT(readability-redundant-declaration) */
+ssize_t __recvfrom_chk(int fd, void *b, size_t n, size_t bl, int fl, /* NOLINT(readability-redundant-declaration) */
+		       struct sockaddr *sa, socklen_t *len);
+
+/* recvmmsg/sendmmsg take flags as int in glibc, unsigned in musl: the
+ * hooks must match the header's prototype. */
+#ifdef __GLIBC__
+#define KASHIM_MMSG_FLAGS int
+#else
+#define KASHIM_MMSG_FLAGS unsigned
+#endif
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -329,14 +349,16 @@ KASHIM_IO_HOOK(ssize_t, recvfrom, (int fd, void *b, size_t n, int fl,
 	       struct sockaddr *sa, socklen_t *len), (fd, b, n, fl, sa, len))
 KASHIM_IO_HOOK(ssize_t, recvmsg, (int fd, struct msghdr *m, int fl),
 	       (fd, m, fl))
-KASHIM_IO_HOOK(int, recvmmsg, (int fd, struct mmsghdr *m, unsigned n, int fl,
+KASHIM_IO_HOOK(int, recvmmsg, (int fd, struct mmsghdr *m, unsigned n,
+	       KASHIM_MMSG_FLAGS fl,
 	       struct timespec *t), (fd, m, n, fl, t))
 KASHIM_IO_HOOK(ssize_t, write, (int fd, const void *b, size_t n), (fd, b, n))
 KASHIM_IO_HOOK(ssize_t, writev, (int fd, const struct iovec *v, int n),
 	       (fd, v, n))
 KASHIM_IO_HOOK(ssize_t, send, (int fd, const void *b, size_t n, int fl),
 	       (fd, b, n, fl))
-KASHIM_IO_HOOK(int, sendmmsg, (int fd, struct mmsghdr *m, unsigned n, int fl),
+KASHIM_IO_HOOK(int, sendmmsg, (int fd, struct mmsghdr *m, unsigned n,
+	       KASHIM_MMSG_FLAGS fl),
 	       (fd, m, n, fl))
 KASHIM_IO_HOOK(ssize_t, __read_chk, (int fd, void *b, size_t n, size_t bl),
 	       (fd, b, n, bl))

@@ -200,6 +200,7 @@ size_t kashim_fmt_prefix(char *buf, size_t cap, long pid)
 size_t kashim_fmt_dead(char *buf, size_t cap, const struct kashim_dead *d)
 {
 	struct kashim_buf b = { buf, cap, 0 };
+	long long age = d->age_ms > 0 ? d->age_ms : 0;  /* clocks never go back */
 	char name[16];
 
 	if (cap)
@@ -219,9 +220,9 @@ size_t kashim_fmt_dead(char *buf, size_t cap, const struct kashim_dead *d)
 	kb_str(&b, " cause=");
 	kb_str(&b, d->cause);
 	kb_str(&b, " age=");
-	kb_num(&b, d->age_ms / 1000);
+	kb_num(&b, age / 1000);
 	kb_char(&b, '.');
-	kb_num(&b, (d->age_ms % 1000) / 100);
+	kb_num(&b, (age % 1000) / 100);
 	kb_char(&b, 's');
 	return b.len;
 }

@@ -21,6 +21,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "kashim.h"
+
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
@@ -104,7 +106,5 @@ extern void (*real_pthread_exit)(void *ret);
 /* Aims every real_X at libc (or at the raw syscall when libc lacks it). */
 void kashim_resolve_all(void);
 
-/* Runs the one-time initialisation (idempotent, thread-safe). */
-void kashim_init(void);
 
 #endif

@@ -119,7 +119,7 @@ static void start(void)
 	pthread_sigmask(SIG_SETMASK, &all, &old);   /* inherited by the thread */
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
 	if (pthread_create(&tid, &attr, watch_loop, NULL) != 0)
 		__atomic_store_n(&started_at, 0, __ATOMIC_RELEASE);
 	pthread_attr_destroy(&attr);

@@ -1311,15 +1311,15 @@ END_TEST
 
 /* ------------------------------------------------------------ docs */
 
-/* The fenced block after "<!-- tested: NAME -->" in docs/wrapper.md. */
+/* The fenced block after "<!-- tested: NAME -->" in README.md. */
 static char *doc_block(const char *name)
 {
-	char *doc = read_file(fmt("%s/docs/wrapper.md", top()));
+	char *doc = read_file(fmt("%s/README.md", top()));
 	char *m, *start, *end;
 
 	ck_assert_ptr_nonnull(doc);
 	m = strstr(doc, fmt("<!-- tested: %s -->", name));
-	ck_assert_msg(m != NULL, "docs/wrapper.md has no block %s", name);
+	ck_assert_msg(m != NULL, "README.md has no block %s", name);
 	start = strstr(m, "```");
 	start = strchr(start, '\n') + 1;
 	end = strstr(start, "```");

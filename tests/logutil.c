@@ -222,6 +222,7 @@ void lu_local(int fd, char *buf, size_t cap)
 	socklen_t len = sizeof ss;
 	char ip[INET6_ADDRSTRLEN];
 
+	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
 	snprintf(buf, cap, "-");
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return;

@@ -15,6 +15,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,6 +40,17 @@ static void out(const char *name, long ret, int isfd, const char *extra)
 		       extra ? " " : "", extra ? extra : "");
 }
 
+/* A step that only prepares a case (a bind, a connect to our own listener):
+ * it cannot fail on a working loopback, and if it does the cases after it
+ * mean nothing, so say which and stop (the test then fails on the exit). */
+static void setup(int ok, const char *what)
+{
+	if (!ok) {
+		perror(what);
+		exit(1);
+	}
+}
+
 #define CALL(name, isfd, expr) do { errno = MARK; long r_ = (long)(expr); \
 		out(name, r_, isfd, NULL); } while (0)
 
@@ -55,10 +67,11 @@ static struct sockaddr_in lo4(int port)
 
 static int port_of(int fd)
 {
-	struct sockaddr_in a;
+	struct sockaddr_in a = { 0 };
 	socklen_t len = sizeof a;
 
-	getsockname(fd, (struct sockaddr *)&a, &len);
+	setup(getsockname(fd, (struct sockaddr *)&a, &len) == 0,
+	      "errnos: getsockname");
 	return ntohs(a.sin_port);
 }
 
@@ -68,7 +81,7 @@ static int closed_port(void)
 	struct sockaddr_in a = lo4(0);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	bind(fd, (struct sockaddr *)&a, sizeof a);
+	setup(bind(fd, (struct sockaddr *)&a, sizeof a) == 0, "errnos: bind");
 	return port_of(fd);
 }
 
@@ -163,7 +176,8 @@ static void accept_addr(int lfd)
 	int fd = socket(AF_INET, SOCK_STREAM, 0), afd;
 	char extra[64];
 
-	connect(fd, (struct sockaddr *)&a, sizeof a);
+	setup(connect(fd, (struct sockaddr *)&a, sizeof a) == 0,
+	      "errnos: connect");
 	memset(&peer, 0, sizeof peer);
 	len = 4;                /* too small: truncated, real size returned */
 	errno = MARK;
@@ -174,7 +188,8 @@ static void accept_addr(int lfd)
 	close(afd);
 	close(fd);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	connect(fd, (struct sockaddr *)&a, sizeof a);
+	setup(connect(fd, (struct sockaddr *)&a, sizeof a) == 0,
+	      "errnos: connect");
 	len = sizeof peer;
 	errno = MARK;
 	afd = accept(lfd, (struct sockaddr *)&peer, &len);
@@ -206,7 +221,7 @@ static void accepts(void)
 	struct sockaddr_in a = lo4(0);
 	int lfd = socket(AF_INET, SOCK_STREAM, 0), cfd, afd, c2, nl;
 
-	bind(lfd, (struct sockaddr *)&a, sizeof a);
+	setup(bind(lfd, (struct sockaddr *)&a, sizeof a) == 0, "errnos: bind");
 	CALL("listen_ok", 0, listen(lfd, 8));
 	a = lo4(port_of(lfd));
 	cfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -214,7 +229,8 @@ static void accepts(void)
 	CALL("connect_again", 0, connect(cfd, (struct sockaddr *)&a, sizeof a));
 	CALL("accept_ok", 1, afd = accept(lfd, NULL, NULL));
 	c2 = socket(AF_INET, SOCK_STREAM, 0);
-	connect(c2, (struct sockaddr *)&a, sizeof a);
+	setup(connect(c2, (struct sockaddr *)&a, sizeof a) == 0,
+	      "errnos: connect");
 	CALL("accept4_ok", 1, accept4(lfd, NULL, NULL, SOCK_CLOEXEC));
 	CALL("accept4_bad_flags", 1, accept4(lfd, NULL, NULL, 0x7));
 	CALL("accept_badfd", 1, accept(9999, NULL, NULL));

@@ -137,6 +137,7 @@ static void local_of(int fd, char *buf, size_t cap)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 
+	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		die("getsockname");
 	fmt_addr(&ss, buf, cap);
@@ -601,7 +602,10 @@ static void cmd_daemon(const char *addr, int plive, int pdead,
 
 	for (int fd = 0; fd < 1024; fd++)
 		close(fd);
-	if (open("/dev/null", O_RDWR) != 0 || open("/dev/null", O_RDWR) != 1)
+	/* Two statements: each open takes the lowest free fd (0, then 1). */
+	if (open("/dev/null", O_RDWR) != 0)
+		_exit(3);
+	if (open("/dev/null", O_RDWR) != 1)
 		_exit(3);
 	if (connect_to(addr, plive, NULL, 0) != 2)
 		_exit(4);

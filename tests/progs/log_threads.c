@@ -59,6 +59,7 @@ static void local_str(int fd, char *buf, size_t cap)
 	socklen_t len = sizeof ss;
 	char ip[INET6_ADDRSTRLEN];
 
+	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		die("getsockname");
 	if (ss.ss_family == AF_INET) {

@@ -170,6 +170,7 @@ static int get_port(int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 
+	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		die("getsockname");
 	if (ss.ss_family == AF_INET)

@@ -928,9 +928,8 @@ static char *systemd_unquote(const char *s)
 	char *out = calloc(1, strlen(s) + 1), *o = out;
 
 	for (; *s && *s != '"'; s++) {
-		if (*s == '\\' && s[1])
-			s++;
-		else if (*s == '%' && s[1] == '%')
+		/* an escape: keep the character after it */
+		if ((*s == '\\' && s[1]) || (*s == '%' && s[1] == '%'))
 			s++;
 		*o++ = *s;
 	}
@@ -1315,15 +1314,15 @@ END_TEST
 static char *doc_block(const char *name)
 {
 	char *doc = read_file(fmt("%s/README.md", top()));
-	char *m, *start, *end;
+	char *m, *body, *end;
 
 	ck_assert_ptr_nonnull(doc);
 	m = strstr(doc, fmt("<!-- tested: %s -->", name));
 	ck_assert_msg(m != NULL, "README.md has no block %s", name);
-	start = strstr(m, "```");
-	start = strchr(start, '\n') + 1;
-	end = strstr(start, "```");
-	return strndup(start, (size_t)(end - start));
+	body = strstr(m, "```");
+	body = strchr(body, '\n') + 1;
+	end = strstr(body, "```");
+	return strndup(body, (size_t)(end - body));
 }
 
 /* s with every "from" replaced by "to". */

@@ -26,8 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
 static int opt(int fd, int level, int name)
 {
 	int v = -1;

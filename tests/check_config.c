@@ -791,26 +791,26 @@ static void assert_prefix(const struct kashim_net_prefix *p, int family,
 static const struct {
 	const char *s;
 	int family;
-	const char *addr;       /* as stored: host bits cleared */
 	int bits;
+	const char *addr;       /* as stored: host bits cleared */
 } good_nets[] = {
-	{ "10.0.0.0/8", AF_INET, "10.0.0.0", 8 },
-	{ "192.0.2.7", AF_INET, "192.0.2.7", 32 },
-	{ "192.0.2.7/32", AF_INET, "192.0.2.7", 32 },
-	{ "0.0.0.0/0", AF_INET, "0.0.0.0", 0 },
-	{ "10.1.2.3/8", AF_INET, "10.0.0.0", 8 },       /* host bits cleared */
-	{ "172.31.255.255/12", AF_INET, "172.16.0.0", 12 },
-	{ "192.0.2.255/25", AF_INET, "192.0.2.128", 25 },
-	{ "fd00::/8", AF_INET6, "fd00::", 8 },
-	{ "::1", AF_INET6, "::1", 128 },
-	{ "2001:db8::1/128", AF_INET6, "2001:db8::1", 128 },
-	{ "::/0", AF_INET6, "::", 0 },
-	{ "2001:db8:ffff::1/32", AF_INET6, "2001:db8::", 32 },
-	{ "fdff:ffff::/9", AF_INET6, "fd80::", 9 },
-	{ "::ffff:10.1.2.3/104", AF_INET6, "::ffff:10.0.0.0", 104 },
-	{ "10.0.0.0/08", AF_INET, "10.0.0.0", 8 },
+	{ "10.0.0.0/8", AF_INET, 8, "10.0.0.0" },
+	{ "192.0.2.7", AF_INET, 32, "192.0.2.7" },
+	{ "192.0.2.7/32", AF_INET, 32, "192.0.2.7" },
+	{ "0.0.0.0/0", AF_INET, 0, "0.0.0.0" },
+	{ "10.1.2.3/8", AF_INET, 8, "10.0.0.0" },       /* host bits cleared */
+	{ "172.31.255.255/12", AF_INET, 12, "172.16.0.0" },
+	{ "192.0.2.255/25", AF_INET, 25, "192.0.2.128" },
+	{ "fd00::/8", AF_INET6, 8, "fd00::" },
+	{ "::1", AF_INET6, 128, "::1" },
+	{ "2001:db8::1/128", AF_INET6, 128, "2001:db8::1" },
+	{ "::/0", AF_INET6, 0, "::" },
+	{ "2001:db8:ffff::1/32", AF_INET6, 32, "2001:db8::" },
+	{ "fdff:ffff::/9", AF_INET6, 9, "fd80::" },
+	{ "::ffff:10.1.2.3/104", AF_INET6, 104, "::ffff:10.0.0.0" },
+	{ "10.0.0.0/08", AF_INET, 8, "10.0.0.0" },
 	{ "0000:0000:0000:0000:0000:ffff:255.255.255.255/128", AF_INET6,
-	  "::ffff:255.255.255.255", 128 },                /* longest form */
+	  128, "::ffff:255.255.255.255" },                /* longest form */
 };
 
 START_TEST(nets_valid)

@@ -266,7 +266,7 @@ static Suite *e2e_suite(void)
 	TCase *tc = tcase_create("e2e");
 
 	tcase_add_unchecked_fixture(tc, start_all, stop_all);
-	tcase_set_timeout(tc, WAIT_MS / 1000 + 30);
+	tcase_set_timeout(tc, WAIT_MS / 1000.0 + 30);
 	tcase_add_loop_test(tc, t_case, 0, NCASES);
 	suite_add_tcase(s, tc);
 	return s;

@@ -73,8 +73,6 @@
 ssize_t bench_read_fortified(int fd);
 extern volatile size_t bench_fortify_len;
 
-extern char **environ;
-
 #define MAX_VARIANTS 8
 #define MAX_BLOCKS 64
 #define ACCEPT_BATCH 200
@@ -767,6 +765,7 @@ static void w_memory_client(long n)
 	}
 	after = rss_anon();
 	report_memory(M_MEMORY, n, before, after);
+	free(fds);      /* the list only; the connections stay open */
 }
 
 static void w_memory_server(long n)
@@ -800,6 +799,7 @@ static void w_memory_server(long n)
 			fds[held++] = s;
 		}
 	}
+	free(fds);      /* the list only; the connections stay open */
 }
 
 /* A process with no TCP socket at all: UDP sockets of both families, Unix
@@ -1207,6 +1207,9 @@ static int bench_timed(enum mode m, const struct variant *vars, int nvars, const
 	double ratio[MAX_BLOCKS], usop[MAX_BLOCKS];
 	int vi, b, r, fail = 0, shorts[MAX_VARIANTS];
 
+	/* Every cell the summaries read is defined, even one no round wrote. */
+	memset(ops, 0, sizeof ops);
+	memset(sec, 0, sizeof sec);
 	for (vi = 0; vi < nvars; vi++) {
 		int sp[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
@@ -1278,6 +1281,8 @@ static int bench_memory(enum mode m, const struct variant *vars, int nvars, cons
 	double val[MAX_BLOCKS], d[MAX_BLOCKS];
 	int vi, r, fail = 0;
 
+	/* A timed-only variant has no memory result: its row stays zero. */
+	memset(res, 0, sizeof res);
 	for (r = 0; r < opt.mem_rounds; r++)
 		for (int k = 0; k < nvars; k++) {
 			vi = r % 2 ? nvars - 1 - k : k;
@@ -1287,9 +1292,10 @@ static int bench_memory(enum mode m, const struct variant *vars, int nvars, cons
 	printf("%-17s %s\n", modes[m].name, modes[m].what);
 	for (vi = 1; vi < nvars; vi++) {
 		struct stat3 s;
-		double n = (double)res[vi][0].n;
+		double n;
 		if (vars[vi].timed_only)
 			continue;
+		n = (double)res[vi][0].n;
 		for (r = 0; r < opt.mem_rounds; r++)
 			val[r] = (double)(res[vi][r].delta - res[0][r].delta) /
 				 (m == M_MEMORY ? n : 1.0);

@@ -195,14 +195,16 @@ void fdt_unlock(int fd, const struct kashim_fd *e)
 
 void fdt_store(int fd, const struct kashim_fd *e)
 {
-	struct kashim_fd old;
+	union slot *s;
 
 	if (e->kind == KIND_TCP)
 		claim_owner();
 	set_other_bit(fd, 0);
-
-	if (lock_slot(fd, &old) == 0)
-		fdt_unlock(fd, e);
+	s = slot_of(fd, 1);
+	if (s && take(s) == 0) {        /* the old content is not needed */
+		copy_words_out(s, e);
+		give_back(s);
+	}
 }
 
 static uint8_t kind_of(union slot *s)

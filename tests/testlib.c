@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
+#include "progs/addr.h"
 
 /* ---- paths ------------------------------------------------------------ */
 
@@ -453,30 +454,10 @@ long kt_kv_long(const char *text, const char *tag, const char *key,
 
 /* ---- sockets in the test process -------------------------------------- */
 
-static socklen_t make_addr(const char *addr, int port,
-			   struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		return sizeof *a4;
-	}
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		return sizeof *a6;
-	}
-	return 0;
-}
-
 int kt_listener(const char *addr, int port, int *port_out)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
+	socklen_t len = kt_make_addr(addr, port, &ss);
 	int one = 1, fd;
 
 	if (len == 0)

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "addr.h"
 
 static long now_ms(void)
 {
@@ -46,22 +47,13 @@ static void die(const char *what)
 static socklen_t make_addr(const char *addr, int port,
 			   struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = kt_make_addr(addr, port, ss);
 
-	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		return sizeof *a4;
+	if (!len) {
+		fprintf(stderr, "dpeer: bad address %s\n", addr);
+		exit(2);
 	}
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		return sizeof *a6;
-	}
-	fprintf(stderr, "dpeer: bad address %s\n", addr);
-	exit(2);
+	return len;
 }
 
 static void wait_recv(int fd, long t0)

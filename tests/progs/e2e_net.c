@@ -41,6 +41,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "addr.h"
 
 #define NTHREADS 16
 
@@ -99,23 +100,13 @@ static void raise_nofile(void)
 static socklen_t make_addr(const char *addr, int port,
 			   struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = kt_make_addr(addr, port, ss);
 
-	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((unsigned short)port);
-		return sizeof *a4;
+	if (!len) {
+		errno = EINVAL;
+		die(addr);
 	}
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((unsigned short)port);
-		return sizeof *a6;
-	}
-	errno = EINVAL;
-	die(addr);
-	return 0;
+	return len;
 }
 
 static int dial(const char *addr, int port)

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "addr.h"
 
 #define MAXSET 16
 
@@ -147,22 +148,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 static socklen_t make_addr(const char *addr, int port,
 			   struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = kt_make_addr(addr, port, ss);
 
-	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		return sizeof *a4;
+	if (!len) {
+		usage(addr);
 	}
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		return sizeof *a6;
-	}
-	usage(addr);
-	return 0;
+	return len;
 }
 
 static int get_port(int fd)

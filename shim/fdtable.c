@@ -238,21 +238,30 @@ void fdt_note_other(int fd)
 	}
 }
 
-void fdt_forget(int fd)
+/* Clear fd's entry and bit; the caller has checked it owns the table. */
+static void clear(int fd)
 {
 	static const struct kashim_fd zero;
 	union slot *s = slot_of(fd, 0);
-	int tracked = s && kind_of(s) != KIND_UNKNOWN;
 
-	if ((!tracked && !other_bit(fd)) || foreign())
-		return;                 /* untracked: no write, no syscall */
 	set_other_bit(fd, 0);
-	if (tracked && take(s) == 0) {
+	if (s && kind_of(s) != KIND_UNKNOWN && take(s) == 0) {
 		copy_words_out(s, &zero);
 		give_back(s);
 	}
 }
 
+void fdt_forget(int fd)
+{
+	union slot *s = slot_of(fd, 0);
+	int tracked = s && kind_of(s) != KIND_UNKNOWN;
+
+	if ((!tracked && !other_bit(fd)) || foreign())
+		return;                 /* untracked: no write, no syscall */
+	clear(fd);
+}
+
+/* One ownership check (a getpid) for the whole range, not one per fd. */
 void fdt_forget_range(unsigned lo, unsigned hi)
 {
 	unsigned fd;
@@ -266,7 +275,7 @@ void fdt_forget_range(unsigned lo, unsigned hi)
 			fd += KASHIM_FDT_PAGE - 1;      /* whole page absent */
 			continue;
 		}
-		fdt_forget((int)fd);
+		clear((int)fd);
 	}
 }
 

@@ -237,7 +237,9 @@ static void listener_decided(int fd, const struct kashim_fd *e,
 			    set ? p : NULL);
 }
 
-void kashim_before_listen(int fd)
+/* Decide a listener once.  pending: it was adopted already listening, so
+ * connections queued before it had the options may lack them. */
+static void decide_listen_once(int fd, int pending)
 {
 	struct kashim_fd e;
 	struct kashim_plan p;
@@ -256,8 +258,15 @@ void kashim_before_listen(int fd)
 		return;
 	}
 	set = decide_listener(fd, &e, &p, &skip);
+	if (set && pending)
+		e.flags |= FD_PENDING;
 	fdt_unlock(fd, &e);
 	listener_decided(fd, &e, &p, set, skip);
+}
+
+void kashim_before_listen(int fd)
+{
+	decide_listen_once(fd, 0);
 }
 
 /* A listener kashim never saw (systemd socket activation, inetd, a parent
@@ -266,24 +275,7 @@ void kashim_before_listen(int fd)
  * them inherited; the accept queue is FIFO, so every later one has them. */
 static void adopt_listener(int lfd)
 {
-	struct kashim_fd e;
-	struct kashim_plan p;
-	const char *skip = NULL;
-	int set;
-
-	if (fdt_lock(lfd, &e) != 0)
-		return;
-	if (e.kind == KIND_UNKNOWN)
-		classify(lfd, &e);
-	if (e.kind != KIND_TCP || (e.flags & FD_DECIDED)) {
-		fdt_unlock(lfd, &e);
-		return;
-	}
-	set = decide_listener(lfd, &e, &p, &skip);
-	if (set)
-		e.flags |= FD_PENDING;
-	fdt_unlock(lfd, &e);
-	listener_decided(lfd, &e, &p, set, skip);
+	decide_listen_once(lfd, 1);
 }
 
 /* An entry that is not a listener's is left from an earlier socket on this

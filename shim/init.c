@@ -65,7 +65,8 @@ static void do_init(void)
 			   warn_stderr, NULL);
 	if (!kashim_cfg.disable) {
 		kashim_log_init(warn_stderr);
-		pthread_atfork(NULL, NULL, after_fork_child);
+		pthread_atfork(kashim_watch_before_fork, NULL,
+			       after_fork_child);
 	}
 	__atomic_store_n(&kashim_ready, 1, __ATOMIC_RELEASE);
 	in_init = 0;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@
  * and so never starts one of its own in its parent's memory. */
 static unsigned forks;
 static unsigned started_at;
+
+/* Set by the watcher once it is past its start-up: see
+ * kashim_watch_before_fork(). */
+static int running;
 
 
 struct batch {
@@ -98,6 +103,7 @@ static void *watch_loop(void *arg)
 	struct timespec tick = { 0, TICK_MS * 1000000L };
 
 	(void)arg; /* unused */
+	__atomic_store_n(&running, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		nanosleep(&tick, NULL);
 		b.n = 0;
@@ -116,12 +122,15 @@ static void start(void)
 	sigset_t all, old;
 
 	sigfillset(&all);
+	__atomic_store_n(&running, 0, __ATOMIC_RELAXED);
 	pthread_sigmask(SIG_SETMASK, &all, &old);   /* inherited by the thread */
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
-	if (pthread_create(&tid, &attr, watch_loop, NULL) != 0)
+	if (pthread_create(&tid, &attr, watch_loop, NULL) != 0) {
 		__atomic_store_n(&started_at, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&running, 1, __ATOMIC_RELEASE);
+	}
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -152,10 +161,35 @@ static int is_watched(int fd, const struct kashim_fd *e, void *ctx)
 	return (e->flags & FD_CONFIGURED) && !(e->flags & FD_LOGGED);
 }
 
+/* A thread that is starting may be inside an allocator that has no fork
+ * handlers of its own (the sanitizers' runtimes set up a new thread with
+ * calloc()): forking then would leave that allocator's lock taken for ever
+ * in the child, and the child's own watcher would hang on it.  So fork
+ * waits, at most WAIT_START_MS, for a watcher this process has just
+ * started.  Normally it has long been running and this is one load. */
+#define WAIT_START_MS 200
+
+void kashim_watch_before_fork(void)
+{
+	long long until;
+	int saved;
+
+	if (__atomic_load_n(&running, __ATOMIC_ACQUIRE) ||
+	    !__atomic_load_n(&started_at, __ATOMIC_ACQUIRE))
+		return;
+	saved = errno;
+	until = kashim_now_ms() + WAIT_START_MS;
+	while (!__atomic_load_n(&running, __ATOMIC_ACQUIRE) &&
+	       kashim_now_ms() < until)
+		sched_yield();
+	errno = saved;
+}
+
 /* A forking server's child inherits its connections: watch them there. */
 void kashim_watch_after_fork(void)
 {
 	__atomic_add_fetch(&forks, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&running, 1, __ATOMIC_RELAXED);  /* none starting */
 	if (kashim_cfg.watch && kashim_logging &&
 	    fdt_each_connection(is_watched, NULL))
 		kashim_watch_ensure();

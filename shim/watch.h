@@ -17,6 +17,9 @@ void kashim_watch_ensure(void);
 /* The main thread called pthread_exit(). */
 void kashim_watch_main_exited(void);
 
+/* Before fork(): let a watcher that is starting finish its start-up. */
+void kashim_watch_before_fork(void);
+
 /* In a fork child: the parent's watcher thread does not exist here. */
 void kashim_watch_after_fork(void);
 

@@ -74,74 +74,109 @@ int fdt_foreign(void)
 	return foreign();
 }
 
-static union slot *slot_of(int fd, int create)
+static union slot *new_page(unsigned n)
 {
-	union slot *pg, *fresh;
-	unsigned n;
+	union slot *pg = NULL, *fresh;
 
-	if (fd < 0 || fd >= KASHIM_FDT_MAX)
-		return NULL;
-	n = (unsigned)fd / KASHIM_FDT_PAGE;
-	pg = __atomic_load_n(&pages[n], __ATOMIC_ACQUIRE);
-	if (pg || !create)
-		return pg ? &pg[(unsigned)fd % KASHIM_FDT_PAGE] : NULL;
 	fresh = mmap(NULL, sizeof(page0), PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fresh == MAP_FAILED)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&pages[n], &pg, fresh, 0,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		munmap(fresh, sizeof(page0));   /* another thread won */
-	else
-		pg = fresh;
-	return &pg[(unsigned)fd % KASHIM_FDT_PAGE];
+		return pg;
+	}
+	return fresh;
 }
 
-static void copy_words_in(union slot *s, struct kashim_fd *out)
+/* Page 0 is always there: the common fd costs a compare and an add. */
+static inline union slot *slot_of(int fd, int create)
 {
-	union slot tmp;
+	union slot *pg;
+	unsigned n;
+
+	if ((unsigned)fd < KASHIM_FDT_PAGE)
+		return &page0[fd];
+	if (fd < 0 || fd >= KASHIM_FDT_MAX)
+		return NULL;
+	n = (unsigned)fd / KASHIM_FDT_PAGE;
+	pg = __atomic_load_n(&pages[n], __ATOMIC_ACQUIRE);
+	if (!pg && create)
+		pg = new_page(n);
+	return pg ? &pg[(unsigned)fd % KASHIM_FDT_PAGE] : NULL;
+}
+
+/* Word by word, straight between the slot and the caller's struct (memcpy
+ * of one word compiles to one move). */
+static void copy_words_in(const union slot *s, struct kashim_fd *out)
+{
 	unsigned i;
 
-	for (i = 0; i < WORDS; i++)
-		tmp.w[i] = __atomic_load_n(&s->w[i], __ATOMIC_RELAXED);
-	*out = tmp.fd;
+#pragma GCC unroll 8
+	for (i = 0; i < WORDS; i++) {
+		uint64_t w = __atomic_load_n(&s->w[i], __ATOMIC_RELAXED);
+
+		memcpy((char *)out + i * sizeof(w), &w, sizeof(w));
+	}
 }
 
 /* Word 0 also holds seq; the writer owns seq (it is odd), so writing back
  * the value it already has keeps the whole copy word-sized. */
 static void copy_words_out(union slot *s, const struct kashim_fd *in)
 {
-	union slot tmp;
+	union slot w0;
 	unsigned i;
 
-	tmp.fd = *in;
-	tmp.fd.seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
-	for (i = 0; i < WORDS; i++)
-		__atomic_store_n(&s->w[i], tmp.w[i], __ATOMIC_RELAXED);
+	memcpy(&w0.w[0], in, sizeof(w0.w[0]));
+	w0.fd.seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->w[0], w0.w[0], __ATOMIC_RELAXED);
+#pragma GCC unroll 8
+	for (i = 1; i < WORDS; i++) {
+		uint64_t w;
+
+		memcpy(&w, (const char *)in + i * sizeof(w), sizeof(w));
+		__atomic_store_n(&s->w[i], w, __ATOMIC_RELAXED);
+	}
 }
 
 void fdt_read(int fd, struct kashim_fd *out)
 {
 	union slot *s = slot_of(fd, 0);
-	uint32_t before, after;
+	uint32_t before;
 	int tries;
 
-	memset(out, 0, sizeof(*out));
+	if (s && !other_bit(fd))
+		for (tries = 0; tries < SPIN_LIMIT; tries++) {
+			before = __atomic_load_n(&s->fd.seq, __ATOMIC_ACQUIRE);
+			if (before & 1)
+				continue;
+			copy_words_in(s, out);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED) ==
+			    before)
+				return;
+		}
+	memset(out, 0, sizeof(*out));   /* unknown, or a writer is stuck */
 	if (other_bit(fd))
 		out->kind = KIND_OTHER;
-	if (!s || out->kind == KIND_OTHER)
-		return;
-	for (tries = 0; tries < SPIN_LIMIT; tries++) {
-		before = __atomic_load_n(&s->fd.seq, __ATOMIC_ACQUIRE);
-		if (before & 1)
-			continue;
-		copy_words_in(s, out);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		after = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
-		if (before == after)
-			return;
+}
+
+struct kashim_fd_head fdt_head(int fd)
+{
+	union slot *s = slot_of(fd, 0);
+	struct kashim_fd_head h = { KIND_UNKNOWN, ROLE_NONE, 0 };
+	union slot w0;
+
+	if (other_bit(fd)) {
+		h.kind = KIND_OTHER;
+	} else if (s) {
+		w0.w[0] = __atomic_load_n(&s->w[0], __ATOMIC_ACQUIRE);
+		h.kind = w0.fd.kind;
+		h.role = w0.fd.role;
+		h.flags = w0.fd.flags;
 	}
-	memset(out, 0, sizeof(*out));   /* a writer is stuck: say "unknown" */
+	return h;
 }
 
 static int take(union slot *s)

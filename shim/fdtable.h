@@ -72,6 +72,16 @@ _Static_assert(sizeof(struct kashim_fd) == 48, "fd entry must stay 48 bytes");
  * when kashim knows nothing of it).  Never blocks. */
 void fdt_read(int fd, struct kashim_fd *out);
 
+/* The entry's first word alone -- kind, role and flags -- read with one
+ * atomic load, which is consistent by itself: for a hot path that only
+ * decides what to do. */
+struct kashim_fd_head {
+	uint8_t kind;
+	uint8_t role;
+	uint8_t flags;
+};
+struct kashim_fd_head fdt_head(int fd);
+
 /* Take the entry for writing: returns 0 and a copy in *e, or -1 when fd is
  * out of range, the page cannot be had, or another writer holds it. */
 int fdt_lock(int fd, struct kashim_fd *e);

@@ -278,22 +278,17 @@ static void adopt_listener(int lfd)
 	decide_listen_once(lfd, 1);
 }
 
-/* An entry that is not a listener's is left from an earlier socket on this
- * number (see same_socket): the listener is one kashim has not seen. */
-static void forget_if_stale_listener(int lfd, struct kashim_fd *l)
-{
-	if (l->kind == KIND_TCP && l->role != ROLE_LISTEN) {
-		fdt_forget(lfd);
-		memset(l, 0, sizeof(*l));
-	}
-}
-
+/* One word of the listener's entry is enough to decide.  An entry that is
+ * not a listener's is left from an earlier socket on this number (see
+ * same_socket): the listener is one kashim has not seen. */
 int kashim_before_accept(int lfd)
 {
-	struct kashim_fd l;
+	struct kashim_fd_head l = fdt_head(lfd);
 
-	fdt_read(lfd, &l);
-	forget_if_stale_listener(lfd, &l);
+	if (l.kind == KIND_TCP && l.role != ROLE_LISTEN) {
+		fdt_forget(lfd);
+		return KASHIM_ACCEPT_PEER;
+	}
 	if (l.kind == KIND_UNKNOWN)
 		return KASHIM_ACCEPT_PEER;
 	if (l.kind != KIND_TCP)
@@ -348,15 +343,36 @@ static void accepted_entry(const struct kashim_fd *l,
 	e->born_ms = kashim_logging ? kashim_now_ms() : 0;
 }
 
+/* A listener that decides per peer (KASHIM_NETS, or it was left alone):
+ * the filters run, then the options go on the accepted socket itself. */
+static void decide_per_peer(int nfd, const struct kashim_fd *l,
+			    struct kashim_fd *e, int have_peer)
+{
+	struct kashim_plan p;
+	const char *skip;
+
+	skip = filtered_out(KASHIM_DIR_IN, l->port, e->family,
+			    have_peer ? e->addr : NULL);
+	if (!skip) {
+		kashim_plan_first(&kashim_cfg, e, 0, &p);
+		mark_configured(e, &p);
+		set_options(nfd, &p);
+	}
+	fdt_store(nfd, e);
+	kashim_log_decision(nfd, e, skip ? "skipped" : "configured", skip,
+			    skip ? NULL : &p);
+}
+
+/* The common case -- a listener kashim configured, log off -- reads one
+ * entry and writes one: no syscall. */
 void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 			 socklen_t len)
 {
 	struct kashim_fd l, e;
-	struct kashim_plan p;
-	const char *skip = NULL;
+	int have_peer = is_inet(peer, len);
 
 	fdt_read(lfd, &l);
-	if (l.kind == KIND_UNKNOWN && is_inet(peer, len)) {
+	if (l.kind == KIND_UNKNOWN && have_peer) {
 		adopt_listener(lfd);    /* inherited: systemd, inetd, exec */
 		fdt_read(lfd, &l);
 	}
@@ -364,26 +380,19 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 		fdt_forget(nfd);
 		return;
 	}
-	accepted_entry(&l, is_inet(peer, len) ? peer : NULL, &e);
+	accepted_entry(&l, have_peer ? peer : NULL, &e);
 	e.ino = inode_if_logging(nfd);
 	e.flags = FD_DECIDED;
 	if (l.flags & FD_CONFIGURED) {
 		e.flags |= FD_CONFIGURED;
 		if (l.flags & FD_PENDING)
 			settle_pending(lfd, nfd, &e);
+		fdt_store(nfd, &e);
 	} else if (l.flags & FD_PER_PEER) {
-		skip = filtered_out(KASHIM_DIR_IN, l.port, e.family,
-				    is_inet(peer, len) ? e.addr : NULL);
-		if (!skip) {
-			kashim_plan_first(&kashim_cfg, &e, 0, &p);
-			mark_configured(&e, &p);
-			set_options(nfd, &p);
-		}
+		decide_per_peer(nfd, &l, &e, have_peer);
+	} else {
+		fdt_store(nfd, &e);
 	}
-	fdt_store(nfd, &e);
-	if (l.flags & FD_PER_PEER)
-		kashim_log_decision(nfd, &e, skip ? "skipped" : "configured",
-				    skip, skip ? NULL : &p);
 	if (e.flags & FD_CONFIGURED)
 		kashim_watch_ensure();
 }

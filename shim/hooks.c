@@ -135,32 +135,29 @@ static int real_accept_any(int fd, struct sockaddr *sa, socklen_t *len,
  * for none, kashim passes a buffer of its own (which changes nothing the
  * program can see); when the program's buffer was too small for it, one
  * getpeername() fills the gap. */
-static int kashim_accept(int fd, struct sockaddr *sa, socklen_t *len,
-			 int flags, int four)
+static __attribute__((noinline)) int
+accept_with_peer(int fd, struct sockaddr *sa, socklen_t *len, int flags,
+		 int four)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr *peer = NULL;
 	socklen_t sslen = sizeof(ss), given = 0, plen = 0;
-	int nfd, saved = errno, need;
+	int nfd, saved;
 
-	need = kashim_active() ? kashim_before_accept(fd) : KASHIM_ACCEPT_PASS;
-	errno = saved;
-	if (need == KASHIM_ACCEPT_PASS)
-		return real_accept_any(fd, sa, len, flags, four);
-	if (need == KASHIM_ACCEPT_PEER && !sa) {
+	if (!sa) {
 		nfd = real_accept_any(fd, (struct sockaddr *)&ss, &sslen,
 				      flags, four);
 		peer = (struct sockaddr *)&ss;
 		plen = sslen;
 	} else {
-		if (need == KASHIM_ACCEPT_PEER && len)
+		if (len)
 			given = *len;
 		nfd = real_accept_any(fd, sa, len, flags, four);
 	}
 	if (nfd < 0)
 		return nfd;
 	saved = errno;
-	if (need == KASHIM_ACCEPT_PEER && sa && len) {
+	if (sa && len) {
 		if (*len <= given) {
 			peer = sa;
 			plen = *len;
@@ -172,6 +169,28 @@ static int kashim_accept(int fd, struct sockaddr *sa, socklen_t *len,
 	}
 	kashim_after_accept(fd, nfd, peer, plen);
 	errno = saved;
+	return nfd;
+}
+
+/* The common case (a listener kashim configured, log off) needs no peer
+ * address: the accepted socket copies the listener's entry. */
+static int kashim_accept(int fd, struct sockaddr *sa, socklen_t *len,
+			 int flags, int four)
+{
+	int nfd, saved = errno, need;
+
+	need = kashim_active() ? kashim_before_accept(fd) : KASHIM_ACCEPT_PASS;
+	errno = saved;
+	if (need == KASHIM_ACCEPT_PASS)
+		return real_accept_any(fd, sa, len, flags, four);
+	if (need == KASHIM_ACCEPT_PEER)
+		return accept_with_peer(fd, sa, len, flags, four);
+	nfd = real_accept_any(fd, sa, len, flags, four);
+	if (nfd >= 0) {
+		saved = errno;
+		kashim_after_accept(fd, nfd, NULL, 0);
+		errno = saved;
+	}
 	return nfd;
 }
 

@@ -96,7 +96,7 @@ static inline union slot *slot_of(int fd, int create)
 	union slot *pg;
 	unsigned n;
 
-	if ((unsigned)fd < KASHIM_FDT_PAGE)
+	if (fd >= 0 && fd < KASHIM_FDT_PAGE)    /* one unsigned compare */
 		return &page0[fd];
 	if (fd < 0 || fd >= KASHIM_FDT_MAX)
 		return NULL;

@@ -109,20 +109,32 @@ static void assert_unknown(int fd)
 {
 	struct kashim_fd e;
 
+	struct kashim_fd_head h = fdt_head(fd);
+
 	memset(&e, 0x33, sizeof(e));
 	fdt_read(fd, &e);
 	ck_assert_msg(is_zero_but_seq(&e), "fd %d is not unknown (kind %d)",
 		      fd, e.kind);
+	ck_assert_msg(h.kind == KIND_UNKNOWN && h.role == ROLE_NONE &&
+		      h.flags == 0, "fd %d: head is not unknown (kind %d)",
+		      fd, h.kind);
 }
 
 static void assert_entry(int fd, const struct kashim_fd *want)
 {
 	struct kashim_fd e;
 
+	struct kashim_fd_head h = fdt_head(fd);
+
 	fdt_read(fd, &e);
 	ck_assert_msg(same(&e, want), "fd %d: entry differs (kind %d port "
 		      "%u, want kind %d port %u)", fd, e.kind, e.port,
 		      want->kind, want->port);
+	/* The one-word read agrees with the whole entry. */
+	ck_assert_msg(h.kind == want->kind && h.role == want->role &&
+		      h.flags == want->flags, "fd %d: head %d/%d/%#x, want "
+		      "%d/%d/%#x", fd, h.kind, h.role, h.flags, want->kind,
+		      want->role, want->flags);
 }
 
 /* Page 0 both ends, page 1, a page in the middle, the last page, the last
@@ -236,6 +248,34 @@ START_TEST(out_of_range_is_ignored)
 }
 END_TEST
 
+/* A non-TCP socket: a bit below 1024 (stale entry cleared), an entry
+ * beyond; both read as KIND_OTHER whole and by the one-word head; a later
+ * TCP socket on the number replaces it, and forget clears it. */
+START_TEST(note_other_then_reuse)
+{
+	static const int fds[] = { 5, 6, 1023, 2000 };
+	struct kashim_fd tcp = entry_of(0x4242, ROLE_OUT), e;
+	int i;
+
+	fdt_store(6, &tcp);             /* stale TCP entry under the bit */
+	fdt_store(2000, &tcp);          /* page 1 exists */
+	for (i = 0; i < N(fds); i++) {
+		fdt_note_other(fds[i]);
+		fdt_read(fds[i], &e);
+		ck_assert_msg(e.kind == KIND_OTHER, "fd %d: kind %d", fds[i],
+			      e.kind);
+		ck_assert_int_eq(fdt_head(fds[i]).kind, KIND_OTHER);
+	}
+	for (i = 0; i < N(fds); i++) {
+		fdt_store(fds[i], &tcp);
+		assert_entry(fds[i], &tcp);
+		fdt_note_other(fds[i]);
+		fdt_forget(fds[i]);
+		assert_unknown(fds[i]);
+	}
+}
+END_TEST
+
 /* Every page of the table: one entry each, at a different offset. */
 START_TEST(every_page)
 {
@@ -313,8 +353,13 @@ START_TEST(held_entry)
 
 		/* A second writer gives up (bounded), it does not wait. */
 		ck_assert_int_eq(fdt_lock(fds[i], &got), -1);
-		/* A reader gets "unknown" rather than blocking. */
-		assert_unknown(fds[i]);
+		/* A reader gets "unknown" rather than blocking; the one-word
+		 * head needs no lock and still shows the entry. */
+		memset(&got, 0x33, sizeof(got));
+		fdt_read(fds[i], &got);
+		ck_assert(is_zero_but_seq(&got));
+		ck_assert_int_eq(fdt_head(fds[i]).kind, KIND_TCP);
+		ck_assert_int_eq(fdt_head(fds[i]).role, ROLE_OUT);
 		/* Store and forget cannot get in either. */
 		fdt_store(fds[i], &other);
 		fdt_forget(fds[i]);
@@ -792,6 +837,7 @@ static Suite *fdtable_suite(void)
 	tcase_add_test(tc, store_ignores_callers_seq);
 	tcase_add_test(tc, store_replaces_whole_entry);
 	tcase_add_test(tc, out_of_range_is_ignored);
+	tcase_add_test(tc, note_other_then_reuse);
 	tcase_add_test(tc, every_page);
 
 	tc = tcase(s, "lock", TIMEOUT);

@@ -1197,43 +1197,7 @@ static int is_main(const struct variant *v, const char *lib)
 	return v->lib == lib && !v->env && !v->is_control;
 }
 
-/* Start one set of workers per variant and read their "resolved" lines. */
-static void start_sets(enum mode m, const struct variant *vars, int nvars,
-		       pid_t *set, int *cmd, char (*hooks)[HOOKS_LEN])
-{
-	int vi;
-
-	for (vi = 0; vi < nvars; vi++) {
-		int sp[2];
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
-			die("socketpair: %s", strerror(errno));
-		set[vi] = start_set(m, &vars[vi], sp[1], -1);
-		close(sp[1]);
-		cmd[vi] = sp[0];
-	}
-	for (vi = 0; vi < nvars; vi++) {
-		cmd_read(cmd[vi], hooks[vi], HOOKS_LEN, m, &vars[vi]);
-		hooks[vi][HOOKS_LEN - 1] = '\0';
-	}
-}
-
-static void end_sets(enum mode m, const struct variant *vars, int nvars,
-		     const pid_t *set, const int *cmd)
-{
-	int vi;
-
-	for (vi = 0; vi < nvars; vi++)
-		close(cmd[vi]);
-	for (vi = 0; vi < nvars; vi++)
-		end_set(set[vi], m, &vars[vi]);
-}
-
-/* One timed mode.  Per block, every variant's workers are alive at once
- * and run slices in turn (A B C, C B A, ...), after one warm-up round.
- * Each block starts fresh processes: a process's own luck -- where its
- * stack and heap landed, which cache sets they hit -- is worth a few per
- * cent and would otherwise tilt every block of the run the same way; with
- * fresh processes it is one sample per block, and the median sees past it. */
+/* One timed mode: every variant's workers alive at once, slices in turn. */
 static int bench_timed(enum mode m, const struct variant *vars, int nvars, const char *lib)
 {
 	int cmd[MAX_VARIANTS];
@@ -1246,24 +1210,42 @@ static int bench_timed(enum mode m, const struct variant *vars, int nvars, const
 	/* Every cell the summaries read is defined, even one no round wrote. */
 	memset(ops, 0, sizeof ops);
 	memset(sec, 0, sizeof sec);
-	memset(shorts, 0, sizeof shorts);
-	for (b = 0; b < opt.blocks; b++) {
-		start_sets(m, vars, nvars, set, cmd, hooks);
-		for (r = -1; r < opt.per_block; r++) {  /* -1: warm-up */
+	for (vi = 0; vi < nvars; vi++) {
+		int sp[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
+			die("socketpair: %s", strerror(errno));
+		set[vi] = start_set(m, &vars[vi], sp[1], -1);
+		close(sp[1]);
+		cmd[vi] = sp[0];
+		shorts[vi] = 0;
+	}
+	for (vi = 0; vi < nvars; vi++) {
+		cmd_read(cmd[vi], hooks[vi], HOOKS_LEN, m, &vars[vi]);
+		hooks[vi][HOOKS_LEN - 1] = '\0';
+	}
+	/* blocks * per_block rounds, plus one warm-up round (b == -1) */
+	for (b = -1; b < opt.blocks; b++) {
+		if (b >= 0)
+			for (vi = 0; vi < nvars; vi++)
+				ops[vi][b] = sec[vi][b] = 0;
+		for (r = 0; r < (b < 0 ? 1 : opt.per_block); r++) {
 			for (int k = 0; k < nvars; k++) {
 				struct slice_res res;
 				vi = r % 2 ? nvars - 1 - k : k;
 				xwrite_all(cmd[vi], &opt.slice, sizeof opt.slice);
 				cmd_read(cmd[vi], &res, sizeof res, m, &vars[vi]);
-				if (r < 0)
+				if (b < 0)
 					continue;
 				ops[vi][b] += (double)res.ops;
 				sec[vi][b] += res.sec;
 				shorts[vi] += res.cut_short;
 			}
 		}
-		end_sets(m, vars, nvars, set, cmd);
 	}
+	for (vi = 0; vi < nvars; vi++)
+		close(cmd[vi]);
+	for (vi = 0; vi < nvars; vi++)
+		end_set(set[vi], m, &vars[vi]);
 
 	printf("%-17s %s\n", modes[m].name, modes[m].what);
 	for (b = 0; b < opt.blocks; b++)

@@ -26,9 +26,9 @@
 static unsigned forks;
 static unsigned started_at;
 
-/* Set by the watcher once it is past its start-up: see
+/* 1 from start() until the new watcher is past its start-up: see
  * kashim_watch_before_fork(). */
-static int running;
+static int starting;
 
 
 struct batch {
@@ -103,7 +103,7 @@ static void *watch_loop(void *arg)
 	struct timespec tick = { 0, TICK_MS * 1000000L };
 
 	(void)arg; /* unused */
-	__atomic_store_n(&running, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&starting, 0, __ATOMIC_RELEASE);
 	for (;;) {
 		nanosleep(&tick, NULL);
 		b.n = 0;
@@ -122,14 +122,14 @@ static void start(void)
 	sigset_t all, old;
 
 	sigfillset(&all);
-	__atomic_store_n(&running, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&starting, 1, __ATOMIC_RELAXED);
 	pthread_sigmask(SIG_SETMASK, &all, &old);   /* inherited by the thread */
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
 	if (pthread_create(&tid, &attr, watch_loop, NULL) != 0) {
 		__atomic_store_n(&started_at, 0, __ATOMIC_RELEASE);
-		__atomic_store_n(&running, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&starting, 0, __ATOMIC_RELEASE);
 	}
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -174,12 +174,11 @@ void kashim_watch_before_fork(void)
 	long long until;
 	int saved;
 
-	if (__atomic_load_n(&running, __ATOMIC_ACQUIRE) ||
-	    !__atomic_load_n(&started_at, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&starting, __ATOMIC_ACQUIRE))
 		return;
 	saved = errno;
 	until = kashim_now_ms() + WAIT_START_MS;
-	while (!__atomic_load_n(&running, __ATOMIC_ACQUIRE) &&
+	while (__atomic_load_n(&starting, __ATOMIC_ACQUIRE) &&
 	       kashim_now_ms() < until)
 		sched_yield();
 	errno = saved;
@@ -189,7 +188,7 @@ void kashim_watch_before_fork(void)
 void kashim_watch_after_fork(void)
 {
 	__atomic_add_fetch(&forks, 1, __ATOMIC_ACQ_REL);
-	__atomic_store_n(&running, 1, __ATOMIC_RELAXED);  /* none starting */
+	__atomic_store_n(&starting, 0, __ATOMIC_RELAXED);  /* none here */
 	if (kashim_cfg.watch && kashim_logging &&
 	    fdt_each_connection(is_watched, NULL))
 		kashim_watch_ensure();

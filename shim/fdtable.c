@@ -162,21 +162,28 @@ void fdt_read(int fd, struct kashim_fd *out)
 		out->kind = KIND_OTHER;
 }
 
-struct kashim_fd_head fdt_head(int fd)
+/* Word 0 alone: whole by itself, so no sequence check is needed. */
+static struct kashim_fd_head head_of(const union slot *s)
 {
-	union slot *s = slot_of(fd, 0);
-	struct kashim_fd_head h = { KIND_UNKNOWN, ROLE_NONE, 0 };
+	struct kashim_fd_head h;
 	union slot w0;
 
-	if (other_bit(fd)) {
-		h.kind = KIND_OTHER;
-	} else if (s) {
-		w0.w[0] = __atomic_load_n(&s->w[0], __ATOMIC_ACQUIRE);
-		h.kind = w0.fd.kind;
-		h.role = w0.fd.role;
-		h.flags = w0.fd.flags;
-	}
+	w0.w[0] = __atomic_load_n(&s->w[0], __ATOMIC_ACQUIRE);
+	h.kind = w0.fd.kind;
+	h.role = w0.fd.role;
+	h.flags = w0.fd.flags;
 	return h;
+}
+
+struct kashim_fd_head fdt_head(int fd)
+{
+	static const struct kashim_fd_head unknown = { KIND_UNKNOWN, ROLE_NONE, 0 };
+	static const struct kashim_fd_head other = { KIND_OTHER, ROLE_NONE, 0 };
+	union slot *s = slot_of(fd, 0);
+
+	if (other_bit(fd))
+		return other;
+	return s ? head_of(s) : unknown;
 }
 
 static int take(union slot *s)
@@ -242,14 +249,10 @@ void fdt_store(int fd, const struct kashim_fd *e)
 	}
 }
 
-static uint8_t kind_of(union slot *s)
+static uint8_t kind_of(const union slot *s)
 {
-	union slot tmp;
-
-	tmp.w[0] = __atomic_load_n(&s->w[0], __ATOMIC_RELAXED);
-	return tmp.fd.kind;
+	return head_of(s).kind;
 }
-
 
 void fdt_note_other(int fd)
 {

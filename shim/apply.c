@@ -383,14 +383,14 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 	accepted_entry(&l, have_peer ? peer : NULL, &e);
 	e.ino = inode_if_logging(nfd);
 	e.flags = FD_DECIDED;
-	if (l.flags & FD_CONFIGURED) {
-		e.flags |= FD_CONFIGURED;
-		if (l.flags & FD_PENDING)
-			settle_pending(lfd, nfd, &e);
-		fdt_store(nfd, &e);
-	} else if (l.flags & FD_PER_PEER) {
+	if (l.flags & FD_PER_PEER) {    /* never also FD_CONFIGURED */
 		decide_per_peer(nfd, &l, &e, have_peer);
 	} else {
+		if (l.flags & FD_CONFIGURED) {
+			e.flags |= FD_CONFIGURED;
+			if (l.flags & FD_PENDING)
+				settle_pending(lfd, nfd, &e);
+		}
 		fdt_store(nfd, &e);
 	}
 	if (e.flags & FD_CONFIGURED)

@@ -797,6 +797,20 @@ START_TEST(t_fork_watch)
 }
 END_TEST
 
+/* log_peer run with argv (its own command line, connecting to the test on
+ * 127.0.0.1:LU_PORT): the test accepts, and r holds the "up" fields. */
+static void start_out(struct lu_rig *r, const char *const *argv,
+		      const char *const *env)
+{
+	memset(r, 0, sizeof *r);
+	r->prog = "log_peer";
+	r->lfd = kt_listener("127.0.0.1", LU_PORT, NULL);
+	spawn(&r->p, argv, env);
+	r->cfd = lu_accept(r->lfd, 5000);
+	ck_assert(r->cfd >= 0);
+	lu_read_up(r);
+}
+
 /* A forking server hands a connection to its child and closes its own
  * copy; the child never makes a socket call, so only a watcher restarted
  * in the child at fork can notice the death.  One line, the child's. */
@@ -812,18 +826,7 @@ START_TEST(t_fork_handoff_watch)
 	struct lu_rig r;
 
 	KT_NETNS();
-	memset(&r, 0, sizeof r);
-	r.prog = "log_peer";
-	r.lfd = kt_listener("127.0.0.1", LU_PORT, NULL);
-	spawn(&r.p, argv, env);
-	r.cfd = lu_accept(r.lfd, 5000);
-	ck_assert(r.cfd >= 0);
-	ck_assert(kt_wait_line(&r.p, "up ", 5000, NULL, 0) == 0);
-	r.t_up = kt_now_ms();
-	ck_assert(kt_kv(r.p.obuf, "up", "local", r.local, sizeof r.local) == 0);
-	ck_assert(kt_kv(r.p.obuf, "up", "peer", r.peer, sizeof r.peer) == 0);
-	r.pid = kt_kv_long(r.p.obuf, "up", "pid", -1);
-	r.fd = (int)kt_kv_long(r.p.obuf, "up", "fd", -1);
+	start_out(&r, argv, env);
 	ck_assert(r.pid != r.p.pid);    /* the child's */
 	lu_drop();
 	lu_judge(&r, &w, r.t_up);
@@ -846,18 +849,7 @@ START_TEST(t_vfork)
 	struct lu_rig r;
 
 	KT_NETNS();
-	memset(&r, 0, sizeof r);
-	r.prog = "log_peer";
-	r.lfd = kt_listener("127.0.0.1", LU_PORT, NULL);
-	spawn(&r.p, argv, env);
-	r.cfd = lu_accept(r.lfd, 5000);
-	ck_assert(r.cfd >= 0);
-	ck_assert(kt_wait_line(&r.p, "up ", 5000, NULL, 0) == 0);
-	r.t_up = kt_now_ms();
-	ck_assert(kt_kv(r.p.obuf, "up", "local", r.local, sizeof r.local) == 0);
-	ck_assert(kt_kv(r.p.obuf, "up", "peer", r.peer, sizeof r.peer) == 0);
-	r.pid = kt_kv_long(r.p.obuf, "up", "pid", -1);
-	r.fd = (int)kt_kv_long(r.p.obuf, "up", "fd", -1);
+	start_out(&r, argv, env);
 	ck_assert_msg(kt_wait_line(&r.p, "spawned status=0", 3000, NULL,
 				   0) == 0, "%s %s", lu_tail(r.p.obuf), lu_tail(r.p.ebuf));
 	lu_drop();

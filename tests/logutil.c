@@ -280,10 +280,15 @@ void lu_start(struct lu_rig *r, const char *prog, const char *dir,
 	}
 	ck_assert_msg(r->cfd >= 0, "no connection (%s): %s",
 		      kt_status_str(&r->p), lu_tail(r->p.ebuf));
+	lu_read_up(r);
+	kt_assert_preloaded(&r->p);
+}
+
+void lu_read_up(struct lu_rig *r)
+{
 	ck_assert_msg(kt_wait_line(&r->p, "up ", 5000, NULL, 0) == 0,
 		      "no 'up' line: %s %s", lu_tail(r->p.obuf), lu_tail(r->p.ebuf));
 	r->t_up = kt_now_ms();
-	kt_assert_preloaded(&r->p);
 	ck_assert(kt_kv(r->p.obuf, "up", "local", r->local,
 			sizeof r->local) == 0);
 	ck_assert(kt_kv(r->p.obuf, "up", "peer", r->peer,

@@ -99,6 +99,10 @@ void lu_start(struct lu_rig *r, const char *prog, const char *dir,
 	      const char *const *env, int preload);
 void lu_free(struct lu_rig *r);
 
+/* Wait for the program's "up ..." line and copy its fields (local, peer,
+ * pid, fd) and the time it came into r. */
+void lu_read_up(struct lu_rig *r);
+
 /* Drop LU_PORT (both directions) in this namespace; undo it. */
 void lu_drop(void);
 void lu_undrop(void);

@@ -9,6 +9,9 @@ DESTDIR ?=
 libdir  ?= $(PREFIX)/lib
 bindir  ?= $(PREFIX)/bin
 mandir  ?= $(PREFIX)/share/man
+# The subcommands' programs (kashim-adopt, kashim-kernel): run by the
+# wrapper, not by users, so not on PATH.
+helperdir ?= $(PREFIX)/libexec/kashim
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

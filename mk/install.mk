@@ -18,12 +18,16 @@ install: $(LIB) scripts/kashim man/kashim.1 man/libkashim.7
 	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(bindir) \
 	  $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man7
 	$(call inst_file,0644,$(LIB),$(INST_LIB))
-	sed -e 's|@LIBDIR@|$(libdir)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	sed -e 's|@LIBDIR@|$(libdir)|g' -e 's|@HELPERDIR@|$(helperdir)|g' \
+	  -e 's|@VERSION@|$(VERSION)|g' \
 	  scripts/kashim >$(INST_BIN).sed.$$$$ && \
 	$(call inst_file,0755,$(INST_BIN).sed.$$$$,$(INST_BIN)) && \
 	rm -f $(INST_BIN).sed.$$$$
 	$(call inst_file,0644,man/kashim.1,$(INST_MAN1))
 	$(call inst_file,0644,man/libkashim.7,$(INST_MAN7))
 
+# A fragment that builds a helper adds `install: install-NAME` and
+# `uninstall: uninstall-NAME` rules of its own, installing into
+# $(DESTDIR)$(helperdir) the same way.
 uninstall:
 	rm -f $(INST_LIB) $(INST_BIN) $(INST_MAN1) $(INST_MAN7)

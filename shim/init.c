@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
 #include "log.h"
@@ -65,6 +66,7 @@ static void do_init(void)
 			   warn_stderr, NULL);
 	if (!kashim_cfg.disable) {
 		kashim_log_init(warn_stderr);
+		kashim_estab_init(kashim_logging);
 		pthread_atfork(kashim_watch_before_fork, NULL,
 			       after_fork_child);
 	}

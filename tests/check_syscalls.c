@@ -3,8 +3,10 @@
  *
  *   - a program without TCP sockets makes exactly the syscalls it makes
  *     without kashim (apart from the loader mapping the library);
- *   - a TCP connect gets exactly the five setsockopt calls (six with
- *     KASHIM_SYNCNT) before connect() and no getsockopt;
+ *   - a TCP connect gets exactly the five setsockopt calls before
+ *     connect() and no getsockopt; with KASHIM_SYNCNT, TCP_SYNCNT takes
+ *     the user timeout's place there and the user timeout follows the
+ *     blocking connect()'s success;
  *   - an accept on a listener the program made with listen() costs nothing
  *     after accept() (the listener carries the options, the accepted socket
  *     inherits them — read back to prove it); with KASHIM_NETS the options
@@ -351,6 +353,11 @@ static int tcp_trace(const char **env, const char **args, struct call *c,
 	return n;
 }
 
+static const char *ut_after[] = {
+	"SOL_TCP, TCP_USER_TIMEOUT, [120000], 4",
+	NULL
+};
+
 START_TEST(t_connect_five_setsockopts)
 {
 	static struct call c[MAXLINES];
@@ -370,13 +377,19 @@ START_TEST(t_connect_five_setsockopts)
 	ck_assert_msg(count(c, 0, n, "getsockopt", -1) == 0,
 		      "kashim made a getsockopt");
 
+	/* With a SYN count the user timeout waits for the handshake (a user
+	 * timeout would replace the SYN count as the SYN phase's bound): four
+	 * plus TCP_SYNCNT before connect(), the user timeout once the
+	 * blocking connect() has returned 0, and no other call. */
 	memcpy(six, five, sizeof five);
-	six[5] = "SOL_TCP, TCP_SYNCNT, [3], 4";
-	six[6] = NULL;
+	six[4] = "SOL_TCP, TCP_SYNCNT, [3], 4";
+	six[5] = NULL;
 	n = tcp_trace(ENV("KASHIM_SYNCNT=3"), ARGS("-q"), c, &cfd, &iconn,
 		      &iacc, &afd);
 	expect_setsockopts(c, 0, iconn, cfd, six, "connect with SYNCNT");
+	expect_setsockopts(c, iconn, n, cfd, ut_after, "after connect");
 	ck_assert_int_eq(count(c, 0, n, "getsockopt", -1), 0);
+	ck_assert_int_eq(count(c, 0, n, "getpeername", -1), 0);
 }
 END_TEST
 

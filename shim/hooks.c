@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,6 +40,11 @@ ssize_t __read_chk(int fd, void *b, size_t n, size_t bl); /* NOLINT(readability-
 ssize_t __recv_chk(int fd, void *b, size_t n, size_t bl, int fl); /* NOLINT(readability-redundant-declaration) */
 ssize_t __recvfrom_chk(int fd, void *b, size_t n, size_t bl, int fl, /* NOLINT(readability-redundant-declaration) */
 		       struct sockaddr *sa, socklen_t *len);
+/* glibc's public aliases of read, write and send (GLIBC_2.2.5): a program
+ * may link them by name. */
+ssize_t __read(int fd, void *b, size_t n);
+ssize_t __write(int fd, const void *b, size_t n);
+ssize_t __send(int fd, const void *b, size_t n, int fl);
 
 /* recvmmsg/sendmmsg take flags as int in glibc, unsigned in musl: the
  * hooks must match the header's prototype. */
@@ -416,6 +422,62 @@ KASHIM_IO_HOOK(ssize_t, __recv_chk, (int fd, void *b, size_t n, size_t bl,
 KASHIM_IO_HOOK(ssize_t, __recvfrom_chk, (int fd, void *b, size_t n,
 	       size_t bl, int fl, struct sockaddr *sa, socklen_t *len),
 	       (fd, b, n, bl, fl, sa, len))
+KASHIM_IO_HOOK(ssize_t, __read, (int fd, void *b, size_t n), (fd, b, n))
+KASHIM_IO_HOOK(ssize_t, __write, (int fd, const void *b, size_t n),
+	       (fd, b, n))
+KASHIM_IO_HOOK(ssize_t, __send, (int fd, const void *b, size_t n, int fl),
+	       (fd, b, n, fl))
+/* With offset -1 they read and write at the current position, which is
+ * how they work on a socket. */
+KASHIM_IO_HOOK(ssize_t, preadv2, (int fd, const struct iovec *v, int n,
+	       off_t off, int fl), (fd, v, n, off, fl))
+KASHIM_IO_HOOK(ssize_t, pwritev2, (int fd, const struct iovec *v, int n,
+	       off_t off, int fl), (fd, v, n, off, fl))
+
+/* ---- splice and sendfile: two descriptors ------------------------------ */
+
+/* Either end may be the socket (splice from it to a pipe, or a pipe to
+ * it; sendfile to it, and from it on kernels that allow that): the one
+ * kashim tracks is the one a line is about; the other is passed over by
+ * its entry. */
+static __attribute__((noinline)) long looked2(int a, int b, long r)
+{
+	if (KASHIM_UNLIKELY(r < 0 && errno == EPIPE)) {
+		kashim_report_hidden_timeout(a);
+		kashim_report_hidden_timeout(b);
+	} else if (KASHIM_UNLIKELY(r < 0)) {
+		check_failure(a);
+		check_failure(b);
+	} else if (KASHIM_UNLIKELY(kashim_ut_some_waiting())) {
+		kashim_ut_check(a);
+		kashim_ut_check(b);
+	}
+	return r;
+}
+
+KASHIM_EXPORT ssize_t splice(int in, loff_t *inoff, int out, loff_t *outoff,
+			     size_t n, unsigned fl)
+{
+	if (KASHIM_LIKELY(!looking()))
+		return KASHIM_REAL(splice)(in, inoff, out, outoff, n, fl);
+	return looked2(in, out, KASHIM_REAL(splice)(in, inoff, out, outoff,
+						    n, fl));
+}
+
+KASHIM_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
+{
+	if (KASHIM_LIKELY(!looking()))
+		return KASHIM_REAL(sendfile)(out, in, off, n);
+	return looked2(out, in, KASHIM_REAL(sendfile)(out, in, off, n));
+}
+
+KASHIM_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
+{
+	if (KASHIM_LIKELY(!looking()))
+		return KASHIM_REAL(sendfile64)(out, in, off, n);
+	return looked2(out, in, KASHIM_REAL(sendfile64)(out, in, off, n));
+}
+
 /* TCP Fast Open connects inside sendto()/sendmsg(MSG_FASTOPEN), without a
  * connect() call: configure the socket there, before the SYN leaves. */
 static void fastopen(int fd, const struct sockaddr *sa, socklen_t len)

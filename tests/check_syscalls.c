@@ -532,7 +532,8 @@ static const char *const hooks[] = {
 	"close_range", "read", "readv", "recv", "recvfrom", "recvmsg",
 	"recvmmsg", "write", "writev", "send", "sendto", "sendmsg",
 	"sendmmsg", "__read_chk", "__recv_chk", "__recvfrom_chk",
-	"pthread_exit", NULL
+	"__read", "__write", "__send", "preadv2", "pwritev2", "splice",
+	"sendfile", "sendfile64", "pthread_exit", NULL
 };
 
 static int is_hook(const char *name)

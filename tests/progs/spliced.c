@@ -134,7 +134,7 @@ static int memfd_mib(void)
 static ssize_t writer(const char *act, int fd)
 {
 	struct iovec v = { chunk, sizeof chunk };
-	int p[2], m = -1;
+	int p[2] = { -1, -1 }, m = -1;
 	ssize_t r, inpipe = 0;
 
 	if (strcmp(act, "splicew") == 0 && pipe(p) < 0)

@@ -98,8 +98,9 @@ int main(int argc, char **argv)
 	int fd, err, hold;
 	long t0;
 
-	if (argc < 4 || (strcmp(argv[1], "block") && strcmp(argv[1], "nbso") &&
-			 strcmp(argv[1], "nbwrite"))) {
+	if (argc < 4 || (strcmp(argv[1], "block") != 0 &&
+			 strcmp(argv[1], "nbso") != 0 &&
+			 strcmp(argv[1], "nbwrite") != 0)) {
 		fprintf(stderr, "usage: synconn block|nbso|nbwrite ADDR PORT "
 				"[hold]\n");
 		return 2;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "apply.h"
+#include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
 #include "log.h"
@@ -86,6 +87,11 @@ static void set_options(int fd, const struct kashim_plan *p)
 					&p->opt[i].value, sizeof(int));
 }
 
+void kashim_set_plan(int fd, const struct kashim_plan *p)
+{
+	set_options(fd, p);
+}
+
 static void mark_configured(struct kashim_fd *e, const struct kashim_plan *p)
 {
 	e->idle = (uint16_t)p->idle;
@@ -156,21 +162,21 @@ static void fresh_tcp(struct kashim_fd *e, int family)
 	e->family = (uint8_t)family;
 }
 
-void kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
+int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct kashim_fd e;
 	struct kashim_plan p;
 	const char *skip;
 
 	if (!is_inet(sa, len) || fdt_lock(fd, &e) != 0)
-		return;
+		return 0;
 	if (e.kind == KIND_UNKNOWN)
 		classify(fd, &e);
 	if (e.kind == KIND_TCP && (e.flags & FD_DECIDED) && !same_socket(fd, &e))
 		fresh_tcp(&e, sa->sa_family);
 	if (e.kind != KIND_TCP || (e.flags & FD_DECIDED)) {
 		fdt_unlock(fd, &e);
-		return;
+		return (e.flags & FD_UT_LATER) != 0;    /* connect again */
 	}
 	e.role = ROLE_OUT;
 	set_peer(&e, sa);
@@ -181,15 +187,20 @@ void kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (!skip) {
 		kashim_plan_first(&kashim_cfg, &e, 1, &p);
 		mark_configured(&e, &p);
+		if (p.ut_later)
+			e.flags |= FD_UT_LATER;
 	}
 	fdt_unlock(fd, &e);
 	if (skip) {
 		kashim_log_decision(fd, &e, "skipped", skip, NULL);
-		return;
+		return 0;
 	}
+	if (p.ut_later)
+		kashim_ut_counted();
 	set_options(fd, &p);
 	kashim_log_decision(fd, &e, "configured", NULL, &p);
 	kashim_watch_ensure();
+	return p.ut_later;
 }
 
 /* ---- listen and accept ------------------------------------------------- */

@@ -11,8 +11,12 @@
 
 #include <sys/socket.h>
 
+struct kashim_plan;
+
 void kashim_on_socket(int fd, int domain, int type, int protocol);
-void kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len);
+/* Returns 1 when fd's user timeout waits for the handshake (estab.h): the
+ * hook must then pass connect()'s result to kashim_ut_after_connect. */
+int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len);
 void kashim_before_listen(int fd);
 
 /* What accept() on this listener needs: nothing (not a TCP listener), or
@@ -35,5 +39,8 @@ void kashim_adopt_if_unknown(int fd);
 
 void kashim_after_setsockopt(int fd, int level, int name, const void *val,
 			     socklen_t len);
+
+/* Make the setsockopt calls of p on fd (errors ignored). */
+void kashim_set_plan(int fd, const struct kashim_plan *p);
 
 #endif

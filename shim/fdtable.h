@@ -41,6 +41,8 @@ enum kashim_role {
 #define FD_PENDING    0x08  /* inherited listener: early accepts may lack options */
 #define FD_LOGGED     0x10  /* its dead-peer line is written */
 #define FD_FORKED     0x20  /* came from the parent through fork() */
+#define FD_UT_LATER   0x40  /* outbound: kashim's user timeout waits for the
+			     * handshake (a SYN count is in force) */
 
 /* user_set: options the program set itself */
 #define OPT_KEEPALIVE 0x01

@@ -13,11 +13,13 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "apply.h"
+#include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
 #include "log.h"
@@ -38,6 +40,11 @@ ssize_t __read_chk(int fd, void *b, size_t n, size_t bl); /* NOLINT(readability-
 ssize_t __recv_chk(int fd, void *b, size_t n, size_t bl, int fl); /* NOLINT(readability-redundant-declaration) */
 ssize_t __recvfrom_chk(int fd, void *b, size_t n, size_t bl, int fl, /* NOLINT(readability-redundant-declaration) */
 		       struct sockaddr *sa, socklen_t *len);
+/* glibc's public aliases of read, write and send (GLIBC_2.2.5): a program
+ * may link them by name. */
+ssize_t __read(int fd, void *b, size_t n);
+ssize_t __write(int fd, const void *b, size_t n);
+ssize_t __send(int fd, const void *b, size_t n, int fl);
 
 /* recvmmsg/sendmmsg take flags as int in glibc, unsigned in musl: the
  * hooks must match the header's prototype. */
@@ -75,9 +82,11 @@ static inline int is_dead_errno(int e)
 	return d < 32 && ((DEAD_MASK >> d) & 1);
 }
 
-static inline int logging(void)
+/* Nonzero when the read/write hooks must look at their result: a log is
+ * wanted, or some connection waits for its user timeout (estab.h). */
+static inline int looking(void)
 {
-	return __atomic_load_n(&kashim_logging, __ATOMIC_RELAXED);
+	return kashim_io_looking();
 }
 
 static inline void check_failure(int fd)
@@ -86,6 +95,19 @@ static inline void check_failure(int fd)
 
 	if (KASHIM_UNLIKELY(is_dead_errno(e)))
 		kashim_report_dead(fd, e);
+}
+
+/* What the read/write hooks do after the call when they look: a failure
+ * may be a death to log; a success on a connection waiting for its user
+ * timeout shows it established.  Out of line, so that the hooks' fast
+ * path stays a bare tail jump. */
+static __attribute__((noinline)) long looked(int fd, long r)
+{
+	if (KASHIM_UNLIKELY(r < 0))
+		check_failure(fd);
+	else if (KASHIM_UNLIKELY(kashim_ut_some_waiting()))
+		kashim_ut_check(fd);
+	return r;
 }
 
 /* ---- socket, connect, listen ------------------------------------------- */
@@ -101,14 +123,22 @@ KASHIM_EXPORT int socket(int domain, int type, int protocol)
 	return fd;
 }
 
+/* Only a socket whose user timeout waits for the handshake (a SYN count is
+ * in force) needs connect()'s result; any other ends in a tail call. */
 KASHIM_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	int saved = errno;
+	int saved = errno, later = 0, r;
 
 	if (kashim_active())
-		kashim_before_connect(fd, sa, len);
+		later = kashim_before_connect(fd, sa, len);
 	errno = saved;
-	return KASHIM_REAL(connect)(fd, sa, len);
+	if (KASHIM_LIKELY(!later))
+		return KASHIM_REAL(connect)(fd, sa, len);
+	r = KASHIM_REAL(connect)(fd, sa, len);
+	saved = errno;
+	kashim_ut_after_connect(fd, r, saved);
+	errno = saved;
+	return r;
 }
 
 KASHIM_EXPORT int listen(int fd, int backlog)
@@ -247,6 +277,11 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
 		memcpy(&v, val, sizeof(v));
 		if (is_dead_errno(v))
 			kashim_report_dead(fd, v);
+		/* 0: a non-blocking connect() is done.  (Not the other way:
+		 * an ICMP soft error reads here while the SYNs go on.) */
+		if (v == 0 && KASHIM_UNLIKELY(kashim_ut_some_waiting()))
+			kashim_ut_check(fd);
+		errno = saved;
 	}
 	return r;
 }
@@ -262,6 +297,8 @@ KASHIM_EXPORT int close(int fd)
 {
 	if (KASHIM_UNLIKELY(__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED)))
 		kashim_report_on_close(fd);
+	if (KASHIM_UNLIKELY(kashim_ut_some_waiting()))
+		kashim_ut_drop(fd);
 	return KASHIM_REAL(close)(fd);
 }
 
@@ -278,8 +315,11 @@ static int copied(int from, int to)
 {
 	int saved = errno;
 
-	if (to >= 0 && to != from)
+	if (to >= 0 && to != from) {
 		fdt_copy(from, to);
+		if (KASHIM_UNLIKELY(kashim_ut_some_waiting()))
+			kashim_ut_copied(to);
+	}
 	errno = saved;
 	return to;
 }
@@ -350,13 +390,9 @@ KASHIM_EXPORT void pthread_exit(void *ret)
 #define KASHIM_IO_HOOK(ret, name, params, args) \
 	KASHIM_EXPORT ret name params \
 	{ \
-		ret r; \
-		if (KASHIM_LIKELY(!logging())) \
+		if (KASHIM_LIKELY(!looking())) \
 			return KASHIM_REAL(name) args; \
-		r = KASHIM_REAL(name) args; \
-		if (KASHIM_UNLIKELY(r < 0)) \
-			check_failure(fd); \
-		return r; \
+		return (ret)looked(fd, (long)KASHIM_REAL(name) args); \
 	}
 
 KASHIM_IO_HOOK(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
@@ -386,6 +422,61 @@ KASHIM_IO_HOOK(ssize_t, __recv_chk, (int fd, void *b, size_t n, size_t bl,
 KASHIM_IO_HOOK(ssize_t, __recvfrom_chk, (int fd, void *b, size_t n,
 	       size_t bl, int fl, struct sockaddr *sa, socklen_t *len),
 	       (fd, b, n, bl, fl, sa, len))
+KASHIM_IO_HOOK(ssize_t, __read, (int fd, void *b, size_t n), (fd, b, n))
+KASHIM_IO_HOOK(ssize_t, __write, (int fd, const void *b, size_t n),
+	       (fd, b, n))
+KASHIM_IO_HOOK(ssize_t, __send, (int fd, const void *b, size_t n, int fl),
+	       (fd, b, n, fl))
+/* With offset -1 they read and write at the current position, which is
+ * how they work on a socket. */
+KASHIM_IO_HOOK(ssize_t, preadv2, (int fd, const struct iovec *v, int n,
+	       off_t off, int fl), (fd, v, n, off, fl))
+KASHIM_IO_HOOK(ssize_t, pwritev2, (int fd, const struct iovec *v, int n,
+	       off_t off, int fl), (fd, v, n, off, fl))
+
+/* ---- splice and sendfile: two descriptors ------------------------------ */
+
+/* Either end may be the socket (splice from it to a pipe, or a pipe to
+ * it; sendfile to it, and from it on kernels that allow that): the one
+ * kashim tracks is the one a line is about; the other is passed over by
+ * its entry. */
+static __attribute__((noinline)) long looked2(int a, int b, long r)
+{
+	if (KASHIM_UNLIKELY(r < 0 && errno == EPIPE)) {
+		kashim_report_hidden_timeout(a);
+		kashim_report_hidden_timeout(b);
+	} else if (KASHIM_UNLIKELY(r < 0)) {
+		check_failure(a);
+		check_failure(b);
+	} else if (KASHIM_UNLIKELY(kashim_ut_some_waiting())) {
+		kashim_ut_check(a);
+		kashim_ut_check(b);
+	}
+	return r;
+}
+
+KASHIM_EXPORT ssize_t splice(int in, loff_t *inoff, int out, loff_t *outoff,
+			     size_t n, unsigned fl)
+{
+	if (KASHIM_LIKELY(!looking()))
+		return KASHIM_REAL(splice)(in, inoff, out, outoff, n, fl);
+	return looked2(in, out, KASHIM_REAL(splice)(in, inoff, out, outoff,
+						    n, fl));
+}
+
+KASHIM_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
+{
+	if (KASHIM_LIKELY(!looking()))
+		return KASHIM_REAL(sendfile)(out, in, off, n);
+	return looked2(out, in, KASHIM_REAL(sendfile)(out, in, off, n));
+}
+
+KASHIM_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
+{
+	if (KASHIM_LIKELY(!looking()))
+		return KASHIM_REAL(sendfile64)(out, in, off, n);
+	return looked2(out, in, KASHIM_REAL(sendfile64)(out, in, off, n));
+}
 
 /* TCP Fast Open connects inside sendto()/sendmsg(MSG_FASTOPEN), without a
  * connect() call: configure the socket there, before the SYN leaves. */
@@ -401,28 +492,18 @@ static void fastopen(int fd, const struct sockaddr *sa, socklen_t len)
 KASHIM_EXPORT ssize_t sendto(int fd, const void *b, size_t n, int fl,
 			     const struct sockaddr *sa, socklen_t len)
 {
-	ssize_t r;
-
 	if (KASHIM_UNLIKELY(fl & MSG_FASTOPEN))
 		fastopen(fd, sa, len);
-	if (KASHIM_LIKELY(!logging()))
+	if (KASHIM_LIKELY(!looking()))
 		return KASHIM_REAL(sendto)(fd, b, n, fl, sa, len);
-	r = KASHIM_REAL(sendto)(fd, b, n, fl, sa, len);
-	if (KASHIM_UNLIKELY(r < 0))
-		check_failure(fd);
-	return r;
+	return looked(fd, KASHIM_REAL(sendto)(fd, b, n, fl, sa, len));
 }
 
 KASHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int fl)
 {
-	ssize_t r;
-
 	if (KASHIM_UNLIKELY(fl & MSG_FASTOPEN) && m)
 		fastopen(fd, m->msg_name, m->msg_namelen);
-	if (KASHIM_LIKELY(!logging()))
+	if (KASHIM_LIKELY(!looking()))
 		return KASHIM_REAL(sendmsg)(fd, m, fl);
-	r = KASHIM_REAL(sendmsg)(fd, m, fl);
-	if (KASHIM_UNLIKELY(r < 0))
-		check_failure(fd);
-	return r;
+	return looked(fd, KASHIM_REAL(sendmsg)(fd, m, fl));
 }

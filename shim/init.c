@@ -3,8 +3,9 @@
  * kashim_init() runs once, from our constructor or from whichever hook is
  * called first (another library's constructor may call socket() before ours
  * runs).  It makes no syscall unless the configuration asks for one (a log
- * sink to check, a bad value to report): a program without TCP sockets sees
- * nothing of kashim.
+ * sink to check, a bad value to report), but one: the getsockopt that asks
+ * whether fd 0 is a TCP connection (born.h), which is all a program
+ * without TCP sockets sees of kashim.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -15,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "born.h"
+#include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
 #include "log.h"
@@ -65,8 +68,10 @@ static void do_init(void)
 			   warn_stderr, NULL);
 	if (!kashim_cfg.disable) {
 		kashim_log_init(warn_stderr);
+		kashim_estab_init(kashim_logging);
 		pthread_atfork(kashim_watch_before_fork, NULL,
 			       after_fork_child);
+		kashim_adopt_born();
 	}
 	__atomic_store_n(&kashim_ready, 1, __ATOMIC_RELEASE);
 	in_init = 0;

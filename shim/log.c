@@ -296,21 +296,27 @@ static int claim(int fd, uint64_t ino)
 	return __atomic_exchange_n(&ring[ino % 64], ino, __ATOMIC_ACQ_REL) != ino;
 }
 
-static void report(int fd, int err)
+/* timeout_only: err is not known (0) and only a death by timeout is to be
+ * logged (see kashim_report_hidden_timeout). */
+static void report_as(int fd, int err, int timeout_only)
 {
 	struct kashim_fd e;
 	struct kashim_death death;
 	struct kashim_dead d;
 	char msg[KASHIM_LINE_MAX];
+	const char *cause;
 
 	fdt_read(fd, &e);
 	if (e.kind != KIND_TCP || !(e.flags & FD_CONFIGURED) ||
 	    (e.flags & FD_LOGGED) || (e.role != ROLE_OUT && e.role != ROLE_IN))
 		return;
-	if (read_death(fd, &e, err, &death) != 0 || !claim(fd, e.ino))
+	if (read_death(fd, &e, err, &death) != 0)
+		return;
+	cause = kashim_cause(&death);
+	if ((timeout_only && death.err != ETIMEDOUT) || !claim(fd, e.ino))
 		return;
 	memset(&d, 0, sizeof(d));
-	d.cause = kashim_cause(&death);
+	d.cause = cause;
 	d.err = death.err;
 	d.prog = program_invocation_short_name;
 	d.fd = fd;
@@ -320,6 +326,11 @@ static void report(int fd, int err)
 	d.age_ms = kashim_now_ms() - e.born_ms;
 	kashim_fmt_dead(msg, sizeof(msg), &d);
 	emit(msg);
+}
+
+static void report(int fd, int err)
+{
+	report_as(fd, err, 0);
 }
 
 /* A program may learn of the death from poll() (POLLERR) and close the
@@ -347,6 +358,15 @@ void kashim_report_dead(int fd, int err)
 
 	if (kashim_logging)
 		report(fd, err);
+	errno = saved;
+}
+
+void kashim_report_hidden_timeout(int fd)
+{
+	int saved = errno;
+
+	if (kashim_logging)
+		report_as(fd, 0, 1);
 	errno = saved;
 }
 

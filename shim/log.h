@@ -23,6 +23,14 @@ void kashim_log_init(kashim_warn_fn warn);
  * it).  Writes the dead-peer line once per connection.  errno is kept. */
 void kashim_report_dead(int fd, int err);
 
+/* splice() or sendfile() into fd failed with EPIPE.  Moving pages to a
+ * socket, the kernel returns the short count moved before the connection
+ * died and drops its error (ETIMEDOUT) with it; the next call sees EPIPE.
+ * EPIPE also follows a peer's orderly close, so the line (error=ETIMEDOUT,
+ * inferred from TCP_INFO as the watcher does) is written only when the
+ * connection died of a timeout.  errno is kept. */
+void kashim_report_hidden_timeout(int fd);
+
 /* The program is closing fd: if the kernel had ended the connection with
  * an error the program never read, write its line now.  Costs one poll()
  * per close of a configured socket, and only while logging is on. */

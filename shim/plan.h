@@ -20,6 +20,8 @@ struct kashim_plan {
 	struct kashim_opt opt[6];
 	int idle, intvl, cnt;   /* in force afterwards */
 	long user_timeout;      /* in force afterwards; 0 = kernel default */
+	int ut_later;           /* user_timeout is kashim's, but waits for the
+				 * handshake: a SYN count is in force */
 };
 
 /* AF_INET/AF_INET6, SOCK_STREAM whatever the SOCK_NONBLOCK/SOCK_CLOEXEC
@@ -31,7 +33,11 @@ int kashim_is_tcp(int domain, int type, int protocol);
 int kashim_option_bit(int level, int name);
 
 /* The first configuration of a socket described by e (its user_set bits
- * and the program's own values); outbound adds TCP_SYNCNT. */
+ * and the program's own values); outbound adds TCP_SYNCNT.  While a SYN
+ * count is in force (kashim's or the program's) the user timeout is left
+ * out and ut_later set: on Linux a TCP_USER_TIMEOUT replaces the SYN
+ * count as the bound of the SYN phase, so it goes on once the connection
+ * is established (kashim_plan_established). */
 void kashim_plan_first(const struct kashim_config *cfg,
 		       const struct kashim_fd *e, int outbound,
 		       struct kashim_plan *p);
@@ -42,5 +48,10 @@ void kashim_plan_first(const struct kashim_config *cfg,
 void kashim_plan_after_user(const struct kashim_config *cfg,
 			    const struct kashim_fd *e, int bit,
 			    struct kashim_plan *p);
+
+/* The connection kashim left waiting (FD_UT_LATER) is established: the
+ * user timeout now due, from the values in force. */
+void kashim_plan_established(const struct kashim_config *cfg,
+			     const struct kashim_fd *e, struct kashim_plan *p);
 
 #endif

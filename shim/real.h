@@ -26,6 +26,14 @@
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+/* sendfile64 is sendfile where off_t is 64 bits already. */
+#ifndef SYS_sendfile64
+#define SYS_sendfile64 SYS_sendfile
+#endif
+/* preadv2/pwritev2 take the offset as two longs (low, high). */
+#define KASHIM_LO_HI(off) (long)(off), \
+	(long)((unsigned long long)(off) >> (4 * sizeof(long)) >> \
+	       (4 * sizeof(long)))
 
 #define KASHIM_REAL_FUNCS(X) \
 	X(int, socket, (int domain, int type, int protocol), \
@@ -86,7 +94,26 @@
 	  (fd, b, n, bl, fl), (SYS_recvfrom, fd, b, n, fl, NULL, NULL)) \
 	X(ssize_t, __recvfrom_chk, (int fd, void *b, size_t n, size_t bl, \
 	  int fl, struct sockaddr *sa, socklen_t *len), \
-	  (fd, b, n, bl, fl, sa, len), (SYS_recvfrom, fd, b, n, fl, sa, len))
+	  (fd, b, n, bl, fl, sa, len), (SYS_recvfrom, fd, b, n, fl, sa, len)) \
+	X(ssize_t, __read, (int fd, void *b, size_t n), (fd, b, n), \
+	  (SYS_read, fd, b, n)) \
+	X(ssize_t, __write, (int fd, const void *b, size_t n), (fd, b, n), \
+	  (SYS_write, fd, b, n)) \
+	X(ssize_t, __send, (int fd, const void *b, size_t n, int fl), \
+	  (fd, b, n, fl), (SYS_sendto, fd, b, n, fl, NULL, 0)) \
+	X(ssize_t, preadv2, (int fd, const struct iovec *v, int n, off_t off, \
+	  int fl), (fd, v, n, off, fl), \
+	  (SYS_preadv2, fd, v, n, KASHIM_LO_HI(off), fl)) \
+	X(ssize_t, pwritev2, (int fd, const struct iovec *v, int n, off_t off, \
+	  int fl), (fd, v, n, off, fl), \
+	  (SYS_pwritev2, fd, v, n, KASHIM_LO_HI(off), fl)) \
+	X(ssize_t, splice, (int in, loff_t *inoff, int out, loff_t *outoff, \
+	  size_t n, unsigned fl), (in, inoff, out, outoff, n, fl), \
+	  (SYS_splice, in, inoff, out, outoff, n, fl)) \
+	X(ssize_t, sendfile, (int out, int in, off_t *off, size_t n), \
+	  (out, in, off, n), (SYS_sendfile, out, in, off, n)) \
+	X(ssize_t, sendfile64, (int out, int in, off64_t *off, size_t n), \
+	  (out, in, off, n), (SYS_sendfile64, out, in, off, n))
 
 #define KASHIM_DECLARE_REAL(ret, name, params, args, sys) \
 	extern ret (*real_##name) params;

@@ -1,5 +1,6 @@
 /* kashim — the end-to-end matrix: real, unmodified programs (socat, OpenBSD
- * nc, curl, OpenSSH's sshd) and small ordinary ones at scale (1,000
+ * nc, curl, OpenSSH's sshd, inetd-style services under
+ * systemd-socket-activate and tcpserver) and small ordinary ones at scale (1,000
  * connections each way), with threads, a forking server and a daemon.
  *
  * Each case is a POSIX sh script in tests/e2e/ (see tests/e2e/lib.sh): it
@@ -33,7 +34,7 @@
 
 #define LANES 3
 #define CASE_MS 60000           /* one case, start to end */
-#define WAIT_MS (CASE_MS * 3 + 30000) /* the longest lane, with slack */
+#define WAIT_MS (CASE_MS * 4 + 30000) /* the longest lane, with slack */
 
 struct e2e_case {
 	const char *name;       /* tests/e2e/NAME.sh */
@@ -45,6 +46,7 @@ static const struct e2e_case cases[] = {
 	{ "scale-server", 0 }, { "scale-client", 1 }, { "sshd", 2 },
 	{ "socat", 0 },        { "curl", 1 },         { "forksrv", 2 },
 	{ "nc", 0 },           { "threads", 1 },      { "daemon", 2 },
+	{ "inetd", 0 },        { "listenfds", 1 },
 };
 #define NCASES ((int)(sizeof cases / sizeof cases[0]))
 

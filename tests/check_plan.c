@@ -287,8 +287,12 @@ START_TEST(first_syncnt_outbound_only)
 	cfg.syncnt = 3;
 	fresh_plan(&p);
 	kashim_plan_first(&cfg, &out, 1, &p);
+	/* The user timeout waits for the handshake: on Linux it would
+	 * replace the SYN count as the SYN phase's bound. */
 	ck_assert_plan(&p, "SO_KEEPALIVE=1 TCP_KEEPIDLE=60 TCP_KEEPINTVL=10 "
-		       "TCP_KEEPCNT=6 TCP_USER_TIMEOUT=120000 TCP_SYNCNT=3");
+		       "TCP_KEEPCNT=6 TCP_SYNCNT=3");
+	ck_assert_int_eq(p.ut_later, 1);
+	ck_assert_int_eq(p.user_timeout, 120000);
 
 	/* On an accepted socket or a listener it would change the SYN-ACK
 	 * retries instead: never. */
@@ -296,10 +300,12 @@ START_TEST(first_syncnt_outbound_only)
 	kashim_plan_first(&cfg, &in, 0, &p);
 	ck_assert_int_eq(planned(&p, IPPROTO_TCP, TCP_SYNCNT), -1);
 	ck_assert_int_eq(p.n, 5);
+	ck_assert_int_eq(p.ut_later, 0);
 	fresh_plan(&p);
 	kashim_plan_first(&cfg, &lis, 0, &p);
 	ck_assert_int_eq(planned(&p, IPPROTO_TCP, TCP_SYNCNT), -1);
 	ck_assert_int_eq(p.n, 5);
+	ck_assert_int_eq(p.ut_later, 0);
 
 	cfg.syncnt = 127;
 	fresh_plan(&p);
@@ -460,12 +466,20 @@ START_TEST(first_program_keepalive_and_timeout_win)
 	ck_assert_plan(&p, "SO_KEEPALIVE=1 TCP_KEEPIDLE=60 TCP_KEEPINTVL=10 "
 		       "TCP_KEEPCNT=6");
 
+	/* The program's own SYN count is in force: kashim's user timeout
+	 * waits for the handshake as it does for KASHIM_SYNCNT. */
 	cfg.syncnt = 4;
 	e.user_set = OPT_SYNCNT;
 	fresh_plan(&p);
 	kashim_plan_first(&cfg, &e, 1, &p);
-	ck_assert_int_eq(planned(&p, IPPROTO_TCP, TCP_SYNCNT), -1);
-	ck_assert_int_eq(p.n, 5);
+	ck_assert_plan(&p, "SO_KEEPALIVE=1 TCP_KEEPIDLE=60 TCP_KEEPINTVL=10 "
+		       "TCP_KEEPCNT=6");
+	ck_assert_int_eq(p.ut_later, 1);
+	cfg.syncnt = 0;
+	fresh_plan(&p);
+	kashim_plan_first(&cfg, &e, 1, &p);
+	ck_assert_int_eq(p.n, 4);
+	ck_assert_int_eq(p.ut_later, 1);
 }
 END_TEST
 
@@ -508,7 +522,8 @@ START_TEST(first_override_sets_everything_of_kashims)
 	kashim_plan_first(&cfg, &e, 1, &p);
 	/* The auto timeout follows kashim's values, not the program's. */
 	ck_assert_plan(&p, "SO_KEEPALIVE=1 TCP_KEEPIDLE=20 TCP_KEEPINTVL=10 "
-		       "TCP_KEEPCNT=6 TCP_USER_TIMEOUT=80000 TCP_SYNCNT=4");
+		       "TCP_KEEPCNT=6 TCP_SYNCNT=4");
+	ck_assert_int_eq(p.ut_later, 1);
 	ck_assert_int_eq(p.idle, 20);
 	ck_assert_int_eq(p.intvl, 10);
 	ck_assert_int_eq(p.cnt, 6);
@@ -558,6 +573,11 @@ START_TEST(first_every_user_set_combination)
 
 		if (order[i].bit == OPT_SYNCNT)
 			decided = decided && outbound;
+		/* cfg.syncnt is set: outbound, the user timeout waits */
+		if (order[i].bit == OPT_UT && outbound) {
+			ck_assert_int_eq(p.ut_later, decided);
+			decided = 0;
+		}
 		switch (order[i].bit) {
 		case OPT_KEEPALIVE: want = 1; break;
 		case OPT_IDLE: want = (int)idle; break;
@@ -706,6 +726,80 @@ START_TEST(after_override_puts_back_just_that_option)
 }
 END_TEST
 
+/* A connection whose user timeout waits for the handshake: a change of
+ * the keepalive values (or, under override, of the user timeout) must not
+ * put it on early -- in SYN_SENT it would bound the SYN phase. */
+START_TEST(after_change_while_ut_waits)
+{
+	struct kashim_config cfg = defaults();
+	struct kashim_fd e = untouched(ROLE_OUT);
+	struct kashim_plan p;
+
+	cfg.syncnt = 2;
+	e.flags = FD_DECIDED | FD_CONFIGURED | FD_UT_LATER;
+	e.user_set = OPT_IDLE;
+	e.idle = 30;
+	fresh_plan(&p);
+	kashim_plan_after_user(&cfg, &e, OPT_IDLE, &p);
+	ck_assert_int_eq(p.n, 0);
+	ck_assert_int_eq(p.ut_later, 1);
+	ck_assert_int_eq(p.user_timeout, 90000);
+
+	cfg.override = 1;
+	e.user_set = OPT_UT;
+	fresh_plan(&p);
+	kashim_plan_after_user(&cfg, &e, OPT_UT, &p);
+	ck_assert_int_eq(p.n, 0);
+	e.user_set = OPT_SYNCNT;
+	fresh_plan(&p);
+	kashim_plan_after_user(&cfg, &e, OPT_SYNCNT, &p);
+	ck_assert_plan(&p, "TCP_SYNCNT=2");
+}
+END_TEST
+
+/* Once established: the user timeout from the values in force, unless the
+ * program set its own (and kashim does not override). */
+START_TEST(established_sets_user_timeout)
+{
+	struct kashim_config cfg = defaults();
+	struct kashim_fd e = untouched(ROLE_OUT);
+	struct kashim_plan p;
+
+	cfg.syncnt = 2;
+	e.flags = FD_DECIDED | FD_CONFIGURED | FD_UT_LATER;
+	fresh_plan(&p);
+	kashim_plan_established(&cfg, &e, &p);
+	ck_assert_plan(&p, "TCP_USER_TIMEOUT=120000");
+
+	e.user_set = OPT_IDLE | OPT_CNT;
+	e.idle = 5;
+	e.cnt = 2;
+	fresh_plan(&p);
+	kashim_plan_established(&cfg, &e, &p);
+	ck_assert_plan(&p, "TCP_USER_TIMEOUT=25000");
+
+	e.user_set = OPT_UT;
+	fresh_plan(&p);
+	kashim_plan_established(&cfg, &e, &p);
+	ck_assert_int_eq(p.n, 0);
+	cfg.override = 1;
+	fresh_plan(&p);
+	kashim_plan_established(&cfg, &e, &p);
+	ck_assert_plan(&p, "TCP_USER_TIMEOUT=120000");
+
+	cfg.override = 0;
+	cfg.user_timeout = 0;
+	e.user_set = 0;
+	fresh_plan(&p);
+	kashim_plan_established(&cfg, &e, &p);
+	ck_assert_int_eq(p.n, 0);
+	cfg.user_timeout = 4000;
+	fresh_plan(&p);
+	kashim_plan_established(&cfg, &e, &p);
+	ck_assert_plan(&p, "TCP_USER_TIMEOUT=4000");
+}
+END_TEST
+
 START_TEST(after_override_respects_direction_and_zero_settings)
 {
 	struct kashim_config cfg = defaults();
@@ -790,6 +884,8 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, after_other_options_set_nothing);
 	tcase_add_test(tc, after_override_puts_back_just_that_option);
 	tcase_add_test(tc, after_override_respects_direction_and_zero_settings);
+	tcase_add_test(tc, after_change_while_ut_waits);
+	tcase_add_test(tc, established_sets_user_timeout);
 	return s;
 }
 

@@ -44,7 +44,11 @@ for port in $OWN $OVER $NOKEEP $PLAIN; do
 	wait_until 5000 has_lines "$E2E_TMP/req.$port" '^GET / HTTP' 1 ||
 		fail "the request to port $port did not arrive"
 done
-t_up=$(now_ms)
+# The request has arrived; its acknowledgement may not have (a delayed
+# ACK): drop only once nothing is unacknowledged, or the user timeout
+# would end curl's connection instead of keepalive.
+wait_quiet 10000 $OWN $OVER $NOKEEP $PLAIN
+t_up=$T_UP
 nft_drop "$OWN, $OVER, $NOKEEP, $PLAIN"
 # What the kernel holds for curl's own keepalive: timer:(keepalive,59sec,0)
 echo "MEASURE: curl own settings: $(ss -tnoH state established \

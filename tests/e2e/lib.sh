@@ -121,6 +121,75 @@ lines() {
 has_lines() { [ "$(lines "$1" "$2")" -ge "$3" ]; }
 count_is() { [ "$(lines "$1" "$2")" -eq "$3" ]; }
 
+# traffic PORT...: one line per established connection from or to these
+# ports: its Send-Q (q=), unacknowledged segments (u=), bytes sent (s=) and
+# received (r=), from ss -tni.
+traffic() {
+	tr_f=""
+	for tr_p in "$@"; do
+		tr_f="${tr_f:+$tr_f or }sport = :$tr_p or dport = :$tr_p"
+	done
+	ss -tniH state established "( $tr_f )" | awk '
+		/^[0-9]/ { printf "%sq=%s", (n++ ? "\n" : ""), $2; next }
+		{
+			u = 0; s = 0; r = 0
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^unacked:/) u = substr($i, 9)
+				if ($i ~ /^bytes_sent:/) s = substr($i, 12)
+				if ($i ~ /^bytes_received:/) r = substr($i, 16)
+			}
+			printf " u=%s s=%s r=%s", u, s, r
+		}
+		END { if (n) print "" }'
+}
+
+# settled PORT...: the connections are quiet: nothing unacknowledged either
+# way (Send-Q 0, no unacked segment) and not a byte moved for half a
+# second.  A drop while a login or request is still being answered would
+# leave data unacknowledged, and then the user timeout, not keepalive,
+# rightly ends the connection.
+settled() {
+	st_a=$(traffic "$@")
+	[ -n "$st_a" ] || return 1
+	case $st_a in
+	*q=[1-9]* | *u=[1-9]*) return 1 ;;
+	esac
+	sleep 0.5
+	[ "$(traffic "$@")" = "$st_a" ]
+}
+
+# quiet_since PORT...: when (now_ms clock) the connections last carried
+# anything, by the kernel's own clocks (ss -tni lastsnd/lastrcv/lastack,
+# ms ago): where their keepalive idle time starts.
+quiet_since() {
+	qs_f=""
+	for qs_p in "$@"; do
+		qs_f="${qs_f:+$qs_f or }sport = :$qs_p or dport = :$qs_p"
+	done
+	qs_now=$(now_ms)
+	qs_ago=$(ss -tniH state established "( $qs_f )" | awk '
+		{
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^last(snd|rcv|ack):/) {
+					sub(/^[a-z]*:/, "", $i)
+					print $i
+				}
+		}' | sort -n | head -n 1)
+	echo $((qs_now - ${qs_ago:-0}))
+}
+
+# wait_quiet MS PORT...: until settled (or fail); then T_UP is when the
+# connections last carried anything.
+wait_quiet() {
+	wq_ms=$1
+	shift
+	wait_until "$wq_ms" settled "$@" ||
+		fail "connections on $* still busy after $wq_ms ms:
+$(traffic "$@")"
+	# shellcheck disable=SC2034 # read by the case
+	T_UP=$(quiet_since "$@")
+}
+
 wait_listen() {
 	wait_until 5000 is_listening "$1" || fail "nothing listens on port $1"
 }

@@ -81,7 +81,12 @@ for c in "$ck" "$cr" "$cp"; do
 	[ -n "$c" ] || fail "an sshd has no connection process"
 done
 E2E_PIDS="$ck $cr $cp"   # they setsid(): not in the case's process group
-t_up=$(now_ms)
+# "Accepted publickey" is logged while sshd still has post-login bytes on
+# their way (ss showed Send-Q 412, unacked:1): dropping then leaves them
+# unacknowledged and the user timeout, not keepalive, ends the connection.
+# Drop only once every connection is quiet.
+wait_quiet 10000 $K $R $P
+t_up=$T_UP
 nft_drop "$K, $R, $P"
 
 judge_freed "sshd (re-exec, as run normally)" "$t_up" dead "$ck"

@@ -1,0 +1,224 @@
+/* spliced — one end of a TCP connection that moves its data with the
+ * calls that bypass read() and write(): splice, sendfile, preadv2,
+ * pwritev2, and glibc's public aliases __read, __write, __send.  Knows
+ * nothing of kashim and sets no TCP option of its own; the test process
+ * is the other end (logutil's lu_start protocol).
+ *
+ *   spliced out ADDR PORT ACTION     connect to ADDR:PORT
+ *   spliced in  ADDR PORT ACTION     listen, print "listening", accept one
+ *
+ * then print "up pid=P fd=N local=A peer=B" and run ACTION:
+ *
+ *   splice      block in splice() from the socket into a pipe
+ *   splicew     splice() from a full pipe into the socket until it fails
+ *   sendfile    sendfile() 1 MiB of a memfd to the socket until it fails
+ *   sendfile64  the same with sendfile64()
+ *   preadv2     block in preadv2(offset -1) on the socket
+ *   pwritev2    pwritev2(offset -1) 64 KiB chunks until it fails
+ *   __read      block in glibc's __read()
+ *   __write     __write() 64 KiB chunks until it fails
+ *   __send      __send() 64 KiB chunks until it fails
+ *
+ * and report "result=ERRNO elapsed_ms=N pid=P" (N from "up").
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+
+/* glibc exports these (GLIBC_2.2.5) without declaring them. */
+ssize_t __read(int fd, void *b, size_t n);
+ssize_t __write(int fd, const void *b, size_t n);
+ssize_t __send(int fd, const void *b, size_t n, int fl);
+
+static char chunk[65536];
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "spliced: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+		snprintf(buf, cap, "%s:%d", ip, ntohs(a->sin_port));
+	} else {
+		const struct sockaddr_in6 *a = (const void *)ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+		snprintf(buf, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
+	}
+}
+
+static int connection(const char *dir, const char *addr, int port,
+		      char *peer, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = kt_make_addr(addr, port, &ss);
+	int one = 1, fd, lfd;
+
+	if (!len)
+		die("address");
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (strcmp(dir, "out") == 0) {
+		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+			die("connect");
+		fmt_addr(&ss, peer, cap);
+		return fd;
+	}
+	lfd = fd;
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 4) < 0)
+		die("listen");
+	printf("listening\n");
+	fflush(stdout);
+	len = sizeof ss;
+	fd = accept(lfd, (struct sockaddr *)&ss, &len);
+	if (fd < 0)
+		die("accept");
+	fmt_addr(&ss, peer, cap);
+	close(lfd);
+	return fd;
+}
+
+/* The call's result as the program sees it. */
+static void report(ssize_t r, int err, long t0)
+{
+	const char *name = r < 0 ? strerrorname_np(err) : r == 0 ? "EOF" :
+			   "DATA";
+
+	printf("result=%s elapsed_ms=%ld pid=%ld\n", name ? name : "?",
+	       now_ms() - t0, (long)getpid());
+}
+
+static int memfd_mib(void)
+{
+	int m = memfd_create("spliced", 0);
+
+	if (m < 0)
+		die("memfd_create");
+	for (int i = 0; i < 16; i++)
+		if (write(m, chunk, sizeof chunk) != (ssize_t)sizeof chunk)
+			die("write memfd");
+	return m;
+}
+
+/* Write until the call fails; its result. */
+static ssize_t writer(const char *act, int fd)
+{
+	struct iovec v = { chunk, sizeof chunk };
+	int p[2] = { -1, -1 }, m = -1;
+	ssize_t r, inpipe = 0;
+
+	if (strcmp(act, "splicew") == 0 && pipe(p) < 0)
+		die("pipe");
+	if (strncmp(act, "sendfile", 8) == 0)
+		m = memfd_mib();
+	for (;;) {
+		if (strcmp(act, "splicew") == 0) {
+			if (inpipe == 0) {
+				if (write(p[1], chunk, sizeof chunk) !=
+				    (ssize_t)sizeof chunk)
+					die("write pipe");
+				inpipe = sizeof chunk;
+			}
+			r = splice(p[0], NULL, fd, NULL, (size_t)inpipe, 0);
+			if (r > 0)
+				inpipe -= r;
+		} else if (strcmp(act, "sendfile") == 0) {
+			off_t off = 0;
+
+			r = sendfile(fd, m, &off, 16 * sizeof chunk);
+		} else if (strcmp(act, "sendfile64") == 0) {
+			off64_t off = 0;
+
+			r = sendfile64(fd, m, &off, 16 * sizeof chunk);
+		} else if (strcmp(act, "pwritev2") == 0) {
+			r = pwritev2(fd, &v, 1, -1, 0);
+		} else if (strcmp(act, "__write") == 0) {
+			r = __write(fd, chunk, sizeof chunk);
+		} else {
+			r = __send(fd, chunk, sizeof chunk, MSG_NOSIGNAL);
+		}
+		if (r < 0)
+			return r;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *act;
+	char peer[80], local[80];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	struct iovec v = { chunk, sizeof chunk };
+	int fd, p[2];
+	ssize_t r;
+	long t0;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: spliced out|in ADDR PORT ACTION\n");
+		return 2;
+	}
+	act = argv[4];
+	signal(SIGPIPE, SIG_IGN);
+	fd = connection(argv[1], argv[2], atoi(argv[3]), peer, sizeof peer);
+	memset(&ss, 0, sizeof ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		die("getsockname");
+	fmt_addr(&ss, local, sizeof local);
+	printf("up pid=%ld fd=%d local=%s peer=%s\n", (long)getpid(), fd, local,
+	       peer);
+	fflush(stdout);
+	t0 = now_ms();
+	if (strcmp(act, "splice") == 0) {
+		if (pipe(p) < 0)
+			die("pipe");
+		r = splice(fd, NULL, p[1], NULL, sizeof chunk, 0);
+	} else if (strcmp(act, "preadv2") == 0) {
+		r = preadv2(fd, &v, 1, -1, 0);
+	} else if (strcmp(act, "__read") == 0) {
+		r = __read(fd, chunk, sizeof chunk);
+	} else if (strcmp(act, "splicew") == 0 ||
+		   strcmp(act, "sendfile") == 0 ||
+		   strcmp(act, "sendfile64") == 0 ||
+		   strcmp(act, "pwritev2") == 0 ||
+		   strcmp(act, "__write") == 0 || strcmp(act, "__send") == 0) {
+		r = writer(act, fd);
+	} else {
+		fprintf(stderr, "spliced: bad action %s\n", act);
+		return 2;
+	}
+	report(r, errno, t0);
+	fflush(stdout);
+	/* stay until the test is done: the line may come at close() */
+	for (;;)
+		pause();
+}

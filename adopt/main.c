@@ -83,6 +83,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		} else if (opts && (strcmp(argv[i], "-h") == 0 ||
 				    strcmp(argv[i], "--help") == 0)) {
 			usage(stdout);
+			free(a->pids);
 			exit(0);
 		} else if (opts && argv[i][0] == '-') {
 			return usage_error("unknown option", argv[i]);
@@ -124,42 +125,51 @@ static int adopt_target(const struct kashim_config *cfg,
 	return n.failed;
 }
 
-int main(int argc, char **argv)
+/* Open every target (nothing changed yet), then adopt each. */
+static int run(const struct kashim_config *cfg, const struct args *a)
 {
-	struct kashim_config cfg;
-	struct warnings w = { 0 };
-	struct adopt_target *t;
-	struct args a;
+	struct adopt_target *t = calloc((size_t)a->npids, sizeof(*t));
 	char why[512];
-	int i, rc, failed = 0;
+	int i, failed = 0;
 
-	rc = parse_args(argc, argv, &a);
-	if (rc)
-		return rc;
-	kashim_config_load(&cfg, env, 0, warn, &w);
-	if (w.n)
-		return ADOPT_EXIT_USAGE;
-	if (cfg.disable) {
-		fprintf(stderr, "%s: KASHIM_DISABLE=1 (or KEEPALIVE=off): "
-			"nothing changed\n", ADOPT_ME);
-		return 0;
-	}
-	t = calloc((size_t)a.npids, sizeof(*t));
 	if (!t)
 		return ADOPT_EXIT_ERR;
-	for (i = 0; i < a.npids; i++) {
-		if (target_open(&t[i], a.pids[i], why, sizeof(why)) == 0)
+	for (i = 0; i < a->npids; i++) {
+		if (target_open(&t[i], a->pids[i], why, sizeof(why)) == 0)
 			continue;
 		fprintf(stderr, "%s\n", why);
 		while (i-- > 0)
 			target_close(&t[i]);
+		free(t);
 		return ADOPT_EXIT_ERR;
 	}
-	for (i = 0; i < a.npids; i++) {
-		failed += adopt_target(&cfg, &t[i], a.dry_run);
+	for (i = 0; i < a->npids; i++) {
+		failed += adopt_target(cfg, &t[i], a->dry_run);
 		target_close(&t[i]);
 	}
 	free(t);
-	free(a.pids);
 	return failed ? ADOPT_EXIT_ERR : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct kashim_config cfg;
+	struct warnings w = { 0 };
+	struct args a;
+	int rc;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc == 0) {
+		memset(&cfg, 0, sizeof(cfg));
+		kashim_config_load(&cfg, env, 0, warn, &w);
+		if (w.n)
+			rc = ADOPT_EXIT_USAGE;
+		else if (cfg.disable)
+			fprintf(stderr, "%s: KASHIM_DISABLE=1 (or KEEPALIVE=off): "
+				"nothing changed\n", ADOPT_ME);
+		else
+			rc = run(&cfg, &a);
+	}
+	free(a.pids);
+	return rc;
 }

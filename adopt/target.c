@@ -293,6 +293,69 @@ static int probe_access(const struct adopt_target *t)
 	return 0;
 }
 
+/* Does the comma list `ctl` name net_cls or net_prio? */
+static int is_net_ctl(const char *ctl, size_t len)
+{
+	const char *p = ctl, *end = ctl + len;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t n = c ? (size_t)(c - p) : (size_t)(end - p);
+
+		if ((n == 7 && memcmp(p, "net_cls", 7) == 0) ||
+		    (n == 8 && memcmp(p, "net_prio", 8) == 0))
+			return 1;
+		p += n + 1;
+	}
+	return 0;
+}
+
+/* The cgroup v1 net_cls/net_prio path of /proc/WHO, or "" when those
+ * controllers are not mounted (cgroup v2 has neither). */
+static void net_cgroup(const char *who, char *out, size_t cap)
+{
+	char path[64], line[1024];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%s/cgroup", who);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (!c2 || !is_net_ctl(c1 + 1, (size_t)(c2 - c1 - 1)))
+			continue;
+		c2[strcspn(c2, "\n")] = '\0';
+		snprintf(out, cap, "%s", c2 + 1);
+		break;
+	}
+	fclose(f);
+}
+
+/* A socket received through pidfd_getfd (as through SCM_RIGHTS) takes the
+ * receiver's net_cls class id and net_prio index (the kernel's
+ * __receive_sock), which traffic-control and firewall rules may match on.
+ * Only from the target's own net_cls/net_prio cgroup is that no change. */
+static int same_net_cgroup(const struct adopt_target *t, char *why,
+			   size_t cap)
+{
+	char pid[16], theirs[512], ours[512];
+
+	snprintf(pid, sizeof(pid), "%d", (int)t->pid);
+	net_cgroup(pid, theirs, sizeof(theirs));
+	net_cgroup("self", ours, sizeof(ours));
+	if (strcmp(theirs, ours) == 0)
+		return 1;
+	snprintf(why, cap, "%s: pid %d (%s) is in net_cls/net_prio cgroup %s "
+		 "and kashim adopt in %s: a socket taken with pidfd_getfd gets "
+		 "the taker's class and priority, so run kashim adopt in that "
+		 "cgroup (cgexec -g net_cls,net_prio:%s)", ADOPT_ME, (int)t->pid,
+		 t->comm, theirs, ours, theirs);
+	return 0;
+}
+
 static int open_pidfd(struct adopt_target *t, char *why, size_t cap)
 {
 	t->pidfd = (int)syscall(SYS_pidfd_open, t->pid, 0);
@@ -323,6 +386,10 @@ int target_open(struct adopt_target *t, pid_t pid, char *why, size_t cap)
 	if (open_pidfd(t, why, cap) != 0)
 		return -1;
 	read_comm(t);
+	if (!same_net_cgroup(t, why, cap)) {     /* before any getfd */
+		target_close(t);
+		return -1;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = dirfd < 0 ? errno : list_fds(t, dirfd);

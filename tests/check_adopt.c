@@ -25,7 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -709,6 +715,23 @@ START_TEST(t_refuse_not_a_pid)
 }
 END_TEST
 
+/* cp FROM TO; TO gets mode 0755. */
+static void copy_exec(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+
+	ck_assert_msg(in >= 0 && out >= 0, "copy %s to %s: %s", from, to,
+		      strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ck_assert(write(out, buf, (size_t)n) == n);
+	ck_assert(n == 0 && fchmod(out, 0755) == 0);
+	close(in);
+	ck_assert(close(out) == 0);
+}
+
 /* An unprivileged user against a root process: refused with what is
  * missing, and the target's sockets are as they were. */
 START_TEST(t_refuse_other_user)
@@ -720,7 +743,6 @@ START_TEST(t_refuse_other_user)
 	struct kt_proc a, dry;
 	struct kt_env e;
 	struct holder x;
-	char cmd[256];
 
 	if (geteuid() != 0) {
 		kt_skip(__func__, "needs root (to start a root target and "
@@ -732,9 +754,8 @@ START_TEST(t_refuse_other_user)
 	/* A copy any user may run: the checkout may sit in a private home. */
 	ck_assert(mkdtemp(dir) != NULL);
 	snprintf(bin, sizeof(bin), "%s/kashim-adopt", dir);
-	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 755 '%s' '%s'",
-		 adopt_bin(), bin, dir, bin);
-	ck_assert_msg(system(cmd) == 0, "%s", cmd);
+	copy_exec(adopt_bin(), bin);
+	ck_assert(chmod(dir, 0755) == 0);
 	snprintf(pidarg, sizeof(pidarg), "%d", (int)x.h.pid);
 	adopt_env(&e);
 	kt_run(&a, (char *const *)argv, e.v, NULL, 0, 10000);
@@ -750,6 +771,75 @@ START_TEST(t_refuse_other_user)
 	kt_proc_free(&dry);
 	kt_proc_free(&a);
 	holder_free(&x);
+}
+END_TEST
+
+/* A kernel older than the call: this test process (Check forks one per
+ * test) and what it starts get ENOSYS from syscall nr, as Linux before
+ * 5.3 (pidfd_open) or 5.6 (pidfd_getfd) answers. */
+#if defined(__x86_64__)
+#define KT_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define KT_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+static int without_syscall(long nr)
+{
+#ifdef KT_AUDIT_ARCH
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, KT_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0 ? 0 : -1;
+#else
+	(void)nr; /* unused */
+	errno = ENOTSUP;
+	return -1;
+#endif
+}
+
+static void old_kernel(long nr, const char *call)
+{
+	struct holder x;
+	struct kt_proc a;
+	char want[64], tcp[256];
+
+	KT_NETNS();
+	holder_up(&x);
+	if (without_syscall(nr) != 0) {
+		kt_skip(__func__, "no seccomp filter for this architecture");
+		holder_free(&x);
+		return;
+	}
+	run_adopt(&a, NULL, x.h.pid);
+	one_line(&a, 1, "needs Linux 5.6 or newer");
+	snprintf(want, sizeof(want), "has no %s (Linux ", call);
+	ck_assert_msg(strstr(a.ebuf, want), "%s", a.ebuf);
+	report(&x, "tcp", tcp, sizeof tcp);
+	ck_assert_msg(strstr(tcp, "ka=0 "), "changed: %s", tcp);
+	kt_proc_free(&a);
+	holder_free(&x);
+}
+
+START_TEST(t_refuse_old_kernel_getfd)
+{
+	old_kernel(SYS_pidfd_getfd, "pidfd_getfd");
+}
+END_TEST
+
+START_TEST(t_refuse_old_kernel_open)
+{
+	old_kernel(SYS_pidfd_open, "pidfd_open");
 }
 END_TEST
 
@@ -772,6 +862,8 @@ static Suite *suite(void)
 	tcase_add_test(c, t_refuse_no_process);
 	tcase_add_test(c, t_refuse_not_a_pid);
 	tcase_add_test(c, t_refuse_other_user);
+	tcase_add_test(c, t_refuse_old_kernel_getfd);
+	tcase_add_test(c, t_refuse_old_kernel_open);
 	suite_add_tcase(s, c);
 	return s;
 }

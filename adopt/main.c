@@ -37,6 +37,22 @@ static const char *env(const char *name)
 	return getenv(name);
 }
 
+/* Settings that only the library, inside a program, can act on. */
+static void notes(const struct kashim_config *cfg)
+{
+	if (cfg->sink != KASHIM_SINK_OFF)
+		fprintf(stderr, "%s: note: KASHIM_LOG (--log) has no effect: "
+			"dead-peer lines come from the library inside a program "
+			"started under kashim\n", ADOPT_ME);
+	if (cfg->watch)
+		fprintf(stderr, "%s: note: KASHIM_WATCH (--watch) has no effect: "
+			"the watcher runs inside a program started under "
+			"kashim\n", ADOPT_ME);
+	if (cfg->syncnt)
+		fprintf(stderr, "%s: note: KASHIM_SYNCNT (--syncnt) has no "
+			"effect: adopted sockets are past their SYN\n", ADOPT_ME);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: kashim adopt [options] [--dry-run] PID...\n"
@@ -162,13 +178,15 @@ int main(int argc, char **argv)
 	if (rc == 0) {
 		memset(&cfg, 0, sizeof(cfg));
 		kashim_config_load(&cfg, env, 0, warn, &w);
-		if (w.n)
+		if (w.n) {
 			rc = ADOPT_EXIT_USAGE;
-		else if (cfg.disable)
+		} else if (cfg.disable) {
 			fprintf(stderr, "%s: KASHIM_DISABLE=1 (or KEEPALIVE=off): "
 				"nothing changed\n", ADOPT_ME);
-		else
+		} else {
+			notes(&cfg);
 			rc = run(&cfg, &a);
+		}
 	}
 	free(a.pids);
 	return rc;

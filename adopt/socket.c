@@ -195,8 +195,8 @@ static const char *skip_reason(const struct kashim_config *cfg,
 						d->peer.addr))
 		return "KASHIM_NETS";
 	if (d->had.ka && !cfg->override)
-		return "keepalive already on (the program's own choice; "
-		       "--override replaces it)";
+		return "keepalive already on (the program's own, or an earlier "
+		       "adopt's; --override replaces it)";
 	return NULL;
 }
 

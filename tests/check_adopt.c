@@ -98,15 +98,17 @@ static const char *wrapper(void)
 
 /* ---- programs ----------------------------------------------------------- */
 
+/* The loopback address the programs use: 127.0.0.1, or ::1 (t_client_v6). */
+static const char *addr = "127.0.0.1";
+
 static void spawn(struct kt_proc *p, const char *prog, const char *mode,
 		  const char *port, const char *extra)
 {
-	const char *argv[] = { near(prog), mode, "127.0.0.1", port, extra,
-			       NULL };
+	const char *argv[] = { near(prog), mode, addr, port, extra, NULL };
 	struct kt_env e;
 
 	if (strcmp(prog, "adopt/goclient") == 0)
-		argv[1] = "127.0.0.1", argv[2] = port, argv[3] = NULL;
+		argv[1] = addr, argv[2] = port, argv[3] = NULL;
 	kt_env_init(&e, 0);             /* never preloaded */
 	ck_assert_msg(kt_spawn(p, (char *const *)argv, e.v, NULL, 0) == 0,
 		      "spawn %s: %s", argv[0], strerror(errno));
@@ -353,6 +355,17 @@ static void client_case(const char *prog, const char *label, enum how how)
 START_TEST(t_client)
 {
 	client_case("adopt/peer", "client (C, dynamic)", DIRECT);
+}
+END_TEST
+
+START_TEST(t_client_v6)
+{
+	if (!kt_have_ipv6()) {
+		kt_skip(__func__, "no ::1 on this host");
+		return;
+	}
+	addr = "::1";
+	client_case("adopt/peer", "client (C, dynamic) over ::1", DIRECT);
 }
 END_TEST
 
@@ -850,6 +863,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(c, 90);
 	tcase_add_test(c, t_client);
+	tcase_add_test(c, t_client_v6);
 	tcase_add_test(c, t_client_static);
 	tcase_add_test(c, t_client_go);
 	tcase_add_test(c, t_wrapper);

@@ -660,6 +660,33 @@ START_TEST(t_dry_run)
 }
 END_TEST
 
+/* Adopt from another network namespace: the sockets are reached through
+ * the target, whatever namespace they live in. */
+START_TEST(t_other_netns)
+{
+	char pidarg[16], tcp[256];
+	const char *argv[] = { sysprog("unshare"), "-n", "--", adopt_bin(),
+			       "adopt", pidarg, NULL };
+	struct holder x;
+	struct kt_proc a;
+	struct kt_env e;
+
+	KT_NETNS();
+	holder_up(&x);
+	snprintf(pidarg, sizeof(pidarg), "%d", (int)x.h.pid);
+	adopt_env(&e);
+	kt_run(&a, (char *const *)argv, e.v, NULL, 0, 30000);
+	kt_env_free(&e);
+	adopt_ok(&a);
+	ck_assert_msg(strstr(a.obuf, GOT), "%s", a.obuf);
+	report(&x, "tcp", tcp, sizeof tcp);
+	ck_assert_msg(strstr(tcp, "ka=1 idle=1 intvl=1 cnt=2 ut=3000"), "%s",
+		      tcp);
+	kt_proc_free(&a);
+	holder_free(&x);
+}
+END_TEST
+
 /* A bad value: the library's message, exit 2, nothing changed. */
 START_TEST(t_bad_value)
 {
@@ -872,6 +899,7 @@ static Suite *suite(void)
 	tcase_add_test(c, t_untouched);
 	tcase_add_test(c, t_override);
 	tcase_add_test(c, t_dry_run);
+	tcase_add_test(c, t_other_netns);
 	tcase_add_test(c, t_bad_value);
 	tcase_add_test(c, t_refuse_no_process);
 	tcase_add_test(c, t_refuse_not_a_pid);

@@ -50,6 +50,12 @@ check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
 	if "$@"; then ok "$what"; else bad "$what"; fi
 }
 not() { ! "$@"; }
+# tally LOG: show the ok:/FAILED: lines a subshell or loop wrote, count them.
+tally() {
+	cat "$1"
+	passed=$((passed + $(grep -c '^ok: ' "$1")))
+	failed=$((failed + $(grep -c '^FAILED: ' "$1")))
+}
 summary() {
 	printf 'package: %d passed, %d failed\n' "$passed" "$failed"
 	[ "$failed" -eq 0 ]
@@ -286,22 +292,34 @@ check "installed: kashim --version prints 'kashim $version'" \
 	[ "$(env -i PATH="$CLEAN_PATH" kashim --version)" = "kashim $version" ]
 check "installed: the clean PATH finds /usr/bin/kashim" \
 	[ "$(env -i PATH="$CLEAN_PATH" sh -c 'command -v kashim')" = /usr/bin/kashim ]
+# The library and the wrapper's package never need libbpf: not in Depends
+# (above) and not in any ELF file's NEEDED (dpkg-shlibdeps leaves a needed
+# library out of Depends when no symbol of it is used).
+elf() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ]; }
+needed() { objdump -p "$1" | awk '$1 == "NEEDED" { print $2 }' | tr '\n' ' '; }
+# (In a subshell, as the loops below: tally counts what they print.)
+(for p in libkashim kashim; do
+	while read -r f; do
+		{ [ -f "$f" ] && elf "$f"; } || continue
+		check "installed $f needs no libbpf (NEEDED: $(needed "$f"))" \
+			not says "$(needed "$f")" libbpf
+	done <"$scratch/$p.list"
+done) >"$scratch/needed.log"
+grep -q "^[okFAILED]*: installed /usr/lib/$triplet/kashim/libkashim.so needs no libbpf" \
+	"$scratch/needed.log" || echo "FAILED: libkashim.so's NEEDED not read" >>"$scratch/needed.log"
+tally "$scratch/needed.log"
 # runnable PROGRAM: executable, and every library it needs is found.
 runnable() { [ -x "$1" ] && ldd "$1" >/dev/null && not says "$(ldd "$1")" 'not found'; }
 grep '^/usr/libexec/kashim/.' "$scratch/all.list" | while read -r h; do
 	check "installed helper $h: executable, every library found" runnable "$h"
 done >"$scratch/helpers.log"
-cat "$scratch/helpers.log"
-passed=$((passed + $(grep -c '^ok: ' "$scratch/helpers.log")))
-failed=$((failed + $(grep -c '^FAILED: ' "$scratch/helpers.log")))
+tally "$scratch/helpers.log"
 
 # 5. the dead peer, through the installed wrapper
 echo "== a dead peer through /usr/bin/kashim (idle $IDLE, intvl $INTVL, cnt $CNT: theory $THEORY s)"
 mkdir "$scratch/netns"
 unshare -n sh "$self" --dead-peer "$scratch/netns" >"$scratch/netns.log" 2>&1
-cat "$scratch/netns.log"
-passed=$((passed + $(grep -c '^ok: ' "$scratch/netns.log")))
-failed=$((failed + $(grep -c '^FAILED: ' "$scratch/netns.log")))
+tally "$scratch/netns.log"
 grep -q '^ok: under kashim' "$scratch/netns.log" ||
 	grep -q '^FAILED: under kashim' "$scratch/netns.log" ||
 	bad "the dead-peer case did not run (unshare -n)"

@@ -182,13 +182,18 @@ fi
 
 # ---------------------------------------------------------- outside
 
+# dpkg's state of a package (installed, unpacked, config-files, ...), and
+# whether dpkg has anything of it at all.
+state() { dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null; }
+known() { [ -n "$(state "$1")" ] && [ "$(state "$1")" != not-installed ]; }
+
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
 	printf 'package: SKIP: needs root and apt-get (it installs and purges the packages)\n'
 	exit 0
 fi
 for p in $PKGS; do
-	if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'installed'; then
-		printf 'package: %s is installed already; this test installs and purges it: apt-get purge it first\n' "$p" >&2
+	if known "$p"; then
+		printf 'package: %s is on this machine already (%s); this test installs and purges it: apt-get purge it first\n' "$p" "$(state "$p")" >&2
 		exit 1
 	fi
 done
@@ -332,7 +337,7 @@ DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq \
 	{ cat "$scratch/purge.log"; fatal "apt-get purge $pkgs"; }
 installed=''
 for p in $pkgs; do
-	check "$p is purged" not says "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" installed
+	check "$p is purged" not known "$p"
 done
 # A path dpkg -L listed that is still there: left behind, unless it is a
 # directory another package owns too (/usr, /usr/share/doc, ...).

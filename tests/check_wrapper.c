@@ -97,6 +97,18 @@ static char *read_file(const char *path)
 	return buf;
 }
 
+/* "kashim X\n", X the checkout's VERSION file: what --version must print,
+ * from the checkout and installed alike. */
+static char *version_line(void)
+{
+	char *v = read_file(fmt("%s/VERSION", top()));
+
+	ck_assert_msg(v != NULL, "VERSION is missing");
+	ck_assert_msg(strchr(v, '\n') == v + strlen(v) - 1 && strlen(v) > 1,
+		      "VERSION must be one non-empty line, not '%s'", v);
+	return fmt("kashim %s", v);
+}
+
 static void copy_file(const char *from, const char *to, mode_t mode)
 {
 	char *buf = malloc(1 << 22);
@@ -653,7 +665,29 @@ START_TEST(usage_errors)
 	ck_ran_ok(help);
 	ck_assert_ptr_nonnull(strstr(help.out, "Usage: kashim [options] [--] COMMAND"));
 	ck_ran_ok(version);
-	ck_assert_str_eq(version.out, "kashim dev\n");
+	ck_assert_str_eq(version.out, version_line());
+	ck_assert_str_eq(version.err, "");
+}
+END_TEST
+
+/* The Debian package's version is debian/changelog's top entry; it must
+ * be the VERSION file's, the one place the version is defined. */
+START_TEST(changelog_matches_version)
+{
+	char *log = read_file(fmt("%s/debian/changelog", top()));
+	char *want = version_line() + strlen("kashim ");
+	char *open, *close;
+
+	ck_assert_ptr_nonnull(log);
+	ck_assert_msg(strncmp(log, "kashim (", 8) == 0,
+		      "debian/changelog does not start with 'kashim ('");
+	open = log + 8;
+	close = strchr(open, ')');
+	ck_assert_ptr_nonnull(close);
+	ck_assert_msg((size_t)(close - open) == strlen(want) - 1 &&
+			      strncmp(open, want, strlen(want) - 1) == 0,
+		      "debian/changelog is at %.*s but VERSION says %s",
+		      (int)(close - open), open, want);
 }
 END_TEST
 
@@ -1228,7 +1262,7 @@ START_TEST(install_prefix_and_run)
 	ck_assert_int_eq(val(r.out, "out", "idle"), 21);
 	v = run((char *[]){ bin, "--version", NULL }, &e);
 	ck_ran_ok(v);
-	ck_assert_str_ne(v.out, "kashim dev\n");
+	ck_assert_str_eq(v.out, version_line());
 
 	/* a reinstall writes a new file: what a running process mapped stays */
 	ck_assert_int_eq(stat(lib, &before), 0);
@@ -1440,6 +1474,7 @@ static Suite *wrapper_suite(void)
 	tcase_add_loop_test(t, bad_value_rejected, 0, (int)(sizeof bads / sizeof bads[0]));
 	tcase_add_test(t, edge_values_accepted);
 	tcase_add_test(t, usage_errors);
+	tcase_add_test(t, changelog_matches_version);
 	t = tc(s, "preload");
 	tcase_add_test(t, existing_preload_kept);
 	tcase_add_test(t, preload_not_duplicated);

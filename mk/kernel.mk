@@ -45,3 +45,41 @@ install-kernel: $(KK_BIN)
 uninstall-kernel:
 	rm -f $(DESTDIR)$(helperdir)/kashim-kernel $(DESTDIR)$(mandir)/man8/kashim-kernel.8
 endif
+
+# ---- tests (make check): check_kernel and the programs it runs ---------
+KK_T        := build/tests
+KK_PROG_CC   = $(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE
+KK_PROGS    := $(KK_T)/progs/kclient $(KK_T)/progs/kclient_static \
+               $(KK_T)/progs/kserver
+KK_URING    := $(shell pkg-config --exists liburing 2>/dev/null && echo yes)
+KK_GO       := $(shell command -v go 2>/dev/null)
+
+ifneq ($(KK_HAVE),)
+CHECK_BINS += $(KK_T)/check_kernel
+TEST_PROGS += $(KK_PROGS) $(if $(KK_URING),$(KK_T)/progs/kuring) \
+              $(if $(KK_GO),$(KK_T)/progs/kgo)
+
+$(KK_T)/progs/kclient $(KK_T)/progs/kserver: $(KK_T)/progs/%: tests/kernel/%.c tests/kernel/kpeer.h
+	@mkdir -p $(@D)
+	$(KK_PROG_CC) -o $@ $<
+
+# Needs libc.a (libc6-dev).
+$(KK_T)/progs/kclient_static: tests/kernel/kclient.c tests/kernel/kpeer.h
+	@mkdir -p $(@D)
+	$(KK_PROG_CC) -static -o $@ $<
+
+$(KK_T)/progs/kuring: tests/kernel/kuring.c tests/kernel/kpeer.h
+	@mkdir -p $(@D)
+	$(KK_PROG_CC) -o $@ $< $(shell pkg-config --libs liburing)
+
+# The Go toolchain's cache stays in build/ (CI's HOME may be unset).
+$(KK_T)/progs/kgo: tests/kernel/kgo.go
+	@mkdir -p $(@D) build/go
+	HOME=$(abspath build/go) GOCACHE=$(abspath build/go/cache) \
+	  GOPATH=$(abspath build/go) GO111MODULE=off GOFLAGS= \
+	  go build -o $@ tests/kernel/kgo.go
+
+$(KK_T)/check_kernel: tests/check_kernel.c build/tests/testlib.o tests/testlib.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< build/tests/testlib.o $(CHECK_LIBS)
+endif

@@ -107,6 +107,30 @@ static int target_path(const struct opts *o, char *buf, size_t cap)
 
 /* ---- attachments in bpffs -------------------------------------------- */
 
+/* Is pid a live kashim-kernel (not a zombie, not a reused pid)? */
+static int run_alive(pid_t pid)
+{
+	char p[64], buf[512], *rp;
+	FILE *f;
+	size_t n;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%ld/stat", (long)pid);
+	f = fopen(p, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold anything, so from the end. */
+	rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
+		return 0;
+	*rp = '\0';
+	return strstr(buf, "(kashim-kernel") != NULL;
+}
+
 /* Is the attachment in dir gone stale: its run ended without cleaning up,
  * or its cgroup was removed (a restarted unit gets a new one)? */
 static const char *state_of(const struct kk_cfg *kc, char *buf, size_t cap)
@@ -114,7 +138,7 @@ static const char *state_of(const struct kk_cfg *kc, char *buf, size_t cap)
 	struct stat st;
 
 	if (kc->kind == KK_KIND_RUN) {
-		if (kc->owner > 0 && kill(kc->owner, 0) == 0)
+		if (run_alive(kc->owner))
 			snprintf(buf, cap, "running pid=%d", kc->owner);
 		else
 			snprintf(buf, cap, "stale (run pid=%d gone)", kc->owner);

@@ -95,7 +95,8 @@ static int find_cg_root(void)
 #define MAX_TRACK 16
 static struct kt_proc *procs[MAX_TRACK];
 static char cgroups[MAX_TRACK][PATH_MAX];
-static int nprocs, ncgroups;
+static pid_t runs[MAX_TRACK];
+static int nprocs, ncgroups, nruns;
 
 static void track(struct kt_proc *p)
 {
@@ -122,6 +123,16 @@ static void cleanup(void)
 		if (system(cmd) == -1)
 			perror("system");
 		rmdir(cgroups[i]);
+	}
+	/* What a run killed above (or by the test) left: its cgroup, pin. */
+	for (i = 0; i < nruns; i++) {
+		char cmd[PATH_MAX * 2 + 64];
+
+		pathf(cmd, sizeof(cmd), "'%s' detach --cgroup "
+		      "'%s/kashim-run-%ld' >/dev/null 2>&1", kk_bin(), cg_root,
+		      (long)runs[i]);
+		if (system(cmd) == -1)
+			perror("system");
 	}
 }
 
@@ -178,6 +189,8 @@ static void spawn(struct kt_proc *p, char *const envp[], int run,
 	ck_assert_msg(kt_spawn(p, (char *const *)argv, envp, NULL, 0) == 0,
 		      "spawn %s: %s", argv[0], strerror(errno));
 	track(p);
+	if (run && nruns < MAX_TRACK)
+		runs[nruns++] = p->pid;
 }
 
 static void need_line(struct kt_proc *p, const char *who, const char *prefix,
@@ -688,18 +701,16 @@ static int count(const char *text, const char *what)
 static void log_case(const char *mode)
 {
 	static struct kt_proc k;
-	const char *args[5] = { kt_prog("kclient"), "127.0.0.1", "5555", NULL };
+	const char *args[6] = { kt_prog("kclient"), "-k", "127.0.0.1", "5555",
+				NULL };
 	struct linger lg = { 1, 0 };
 	const char *text;
 	char want[128];
 	struct kt_env e;
 	int l, port, fd;
 
-	if (strcmp(mode, "user_timeout") == 0) {
-		args[1] = "-w";
-		args[2] = "127.0.0.1";
-		args[3] = "5555";
-	}
+	if (strcmp(mode, "user_timeout") == 0)
+		args[1] = "-kw";
 	log_env(&e);
 	l = kt_listener("127.0.0.1", PORT_K, &port);
 	ck_assert(l >= 0);
@@ -728,6 +739,7 @@ static void log_case(const char *mode)
 	ck_assert_msg(strstr(text, strcmp(mode, "reset") ? "error=ETIMEDOUT"
 							  : "error=ECONNRESET"),
 		      "%s: %s", mode, text);
+	kt_close_stdin(&k);
 	kt_wait(&k, 5000);
 	if (fd >= 0)
 		close(fd);

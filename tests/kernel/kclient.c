@@ -9,6 +9,7 @@
  *     -w        send 100 bytes once stdin gives a line, then wait
  *     -q        print the options and exit
  *     -u        also make a UDP socket, try SO_KEEPALIVE on it, print it
+ *     -k        after "dead", keep the socket open until stdin ends
  *
  * Prints "up" + the options ("opts ..."), then blocks in recv() and
  * prints "dead err=ETIMEDOUT" (or the connect error as "connect err=").
@@ -32,13 +33,13 @@ static void set(int fd, int level, int name, int v)
 int main(int argc, char **argv)
 {
 	int before[3] = { 0 }, after[3] = { 0 }, ut = 0, sys = 0, wr = 0,
-	    quit = 0, udp = 0, c, fd;
+	    quit = 0, udp = 0, keep = 0, c, fd;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char buf[256];
 	long r;
 
-	while ((c = getopt(argc, argv, "so:a:t:wqu")) != -1) {
+	while ((c = getopt(argc, argv, "so:a:t:wquk")) != -1) {
 		switch (c) {
 		case 's': sys = 1; break;
 		case 'o': three(optarg, before); break;
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
 		case 'w': wr = 1; break;
 		case 'q': quit = 1; break;
 		case 'u': udp = 1; break;
+		case 'k': keep = 1; break;
 		default: return 2;
 		}
 	}
@@ -89,5 +91,7 @@ int main(int argc, char **argv)
 	}
 	r = recv(fd, buf, sizeof(buf), 0);
 	kp_dead(r, errno);
+	while (keep && fgets(buf, sizeof(buf), stdin))
+		;
 	return 0;
 }

@@ -97,6 +97,6 @@ struct kk_reader {
 /* ring_buffer callback: one event → one line to the sink. */
 int kk_on_event(void *ctx, void *data, size_t size);
 /* kashim-kernel log [--cgroup PATH]: until SIGINT/SIGTERM. */
-int kk_log_main(const char *only_cgroup);
+int kk_log_main(const char *only);
 
 #endif

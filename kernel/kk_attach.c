@@ -30,6 +30,7 @@ static void warn_stderr(const char *line, void *ctx)
 
 void kk_load_config(struct kashim_config *cfg)
 {
+	memset(cfg, 0, sizeof(*cfg));
 	kashim_config_load(cfg, env_get, getauxval(AT_SECURE) != 0,
 			   warn_stderr, NULL);
 }
@@ -106,8 +107,9 @@ void kk_fmt_settings(const struct kk_cfg *kc, char *buf, size_t cap)
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (level != LIBBPF_WARN || !getenv("KASHIM_DEBUG") ||
-	    strcmp(getenv("KASHIM_DEBUG"), "1") != 0)
+	const char *debug = getenv("KASHIM_DEBUG");
+
+	if (level != LIBBPF_WARN || !debug || strcmp(debug, "1") != 0)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

@@ -182,8 +182,9 @@ static int add_one(struct reader_set *s, const char *base, const char *name,
 	struct kk_cfg kc;
 	int fd, i = s->n;
 
-	if (kk_fmt(dir, sizeof(dir), "%s/%s", base, name) || i >= KK_MAX_READ || kk_read_pinned(dir, &kc) != 0 ||
-	    kc.kind != KK_KIND_ATTACH || (only && strcmp(kc.cgroup, only)))
+	if (kk_fmt(dir, sizeof(dir), "%s/%s", base, name) != 0 ||
+	    i >= KK_MAX_READ || kk_read_pinned(dir, &kc) != 0 ||
+	    kc.kind != KK_KIND_ATTACH || (only && strcmp(kc.cgroup, only) != 0))
 		return 0;
 	snprintf(p, sizeof(p), "%s/events", dir);
 	fd = bpf_obj_get(p);

@@ -1,6 +1,7 @@
 /* kashim kernel mode — privileges, kernel, cgroup v2 and bpffs (kk.h). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <stdarg.h>
@@ -124,7 +125,7 @@ static int find_mount(const char *fstype, const char *want, char *buf,
 	if (!f)
 		return -1;
 	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (strcmp(type, fstype) != 0 || (want && strcmp(dir, want)))
+		if (strcmp(type, fstype) != 0 || (want && strcmp(dir, want) != 0))
 			continue;
 		if (strlen(dir) < cap) {
 			memcpy(buf, dir, strlen(dir) + 1);
@@ -237,11 +238,43 @@ bad:
 	return -1;
 }
 
+/* The first line systemctl prints for argv, run without a shell. */
+static int first_line_of(char *const argv[], char *line, size_t cap)
+{
+	int fds[2], status;
+	ssize_t n = 0, r;
+	pid_t pid;
+
+	line[0] = '\0';
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(fds[1], 1);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (pid > 0 && (size_t)n < cap - 1 &&
+	       (r = read(fds[0], line + n, cap - 1 - (size_t)n)) > 0)
+		n += r;
+	close(fds[0]);
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 int kk_unit_cgroup(const char *unit, char *buf, size_t cap)
 {
-	char cmd[512], line[PATH_MAX], root[PATH_MAX];
-	FILE *p;
-	size_t n;
+	char line[PATH_MAX], root[PATH_MAX];
+	char *argv[] = { "systemctl", "show", "-p", "ControlGroup", "--value",
+			 "--", (char *)unit, NULL };
 
 	if (strspn(unit, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			 "0123456789:_.@\\-") != strlen(unit) || !*unit) {
@@ -250,22 +283,13 @@ int kk_unit_cgroup(const char *unit, char *buf, size_t cap)
 	}
 	if (kk_cgroup2_root(root, sizeof(root)) != 0)
 		return -1;
-	snprintf(cmd, sizeof(cmd),
-		 "systemctl show -p ControlGroup --value -- '%s' 2>/dev/null",
-		 unit);
-	p = popen(cmd, "r");
-	if (!p || !fgets(line, sizeof(line), p))
-		line[0] = '\0';
-	if (p)
-		pclose(p);
-	n = strcspn(line, "\n");
-	line[n] = '\0';
-	if (line[0] != '/' || strcmp(line, "/") == 0) {
+	if (first_line_of(argv, line, sizeof(line)) != 0 || line[0] != '/' ||
+	    strcmp(line, "/") == 0) {
 		kk_err("--unit '%s': systemd gives it no cgroup (is it running, "
 		       "and is systemd managing this machine?)", unit);
 		return -1;
 	}
-	if ((size_t)snprintf(buf, cap, "%s%s", root, line) >= cap)
+	if (kk_fmt(buf, cap, "%s%s", root, line) != 0)
 		return -1;
 	return 0;
 }

@@ -104,8 +104,30 @@ static void track(struct kt_proc *p)
 		procs[nprocs++] = p;
 }
 
+/* Run argv (bounded), quietly; its exit status, or -1. */
+static int quiet_run(const char *const *argv)
+{
+	struct kt_proc p;
+	struct kt_env e;
+	int r;
+
+	kt_env_init(&e, 0);
+	r = kt_run(&p, (char *const *)argv, e.v, NULL, 0, 15000);
+	kt_proc_free(&p);
+	kt_env_free(&e);
+	return r;
+}
+
+static void detach_path(const char *path)
+{
+	const char *argv[] = { kk_bin(), "detach", "--cgroup", path, NULL };
+
+	quiet_run(argv);
+}
+
 static void cleanup(void)
 {
+	char p[PATH_MAX];
 	int i;
 
 	/* A run cleans up after a SIGTERM; give it the chance first. */
@@ -116,23 +138,14 @@ static void cleanup(void)
 			kt_kill(procs[i]);
 		}
 	for (i = 0; i < ncgroups; i++) {
-		char cmd[PATH_MAX * 2 + 64];
-
-		pathf(cmd, sizeof(cmd), "'%s' detach --cgroup '%s' "
-			 ">/dev/null 2>&1", kk_bin(), cgroups[i]);
-		if (system(cmd) == -1)
-			perror("system");
+		detach_path(cgroups[i]);
 		rmdir(cgroups[i]);
 	}
 	/* What a run killed above (or by the test) left: its cgroup, pin. */
 	for (i = 0; i < nruns; i++) {
-		char cmd[PATH_MAX * 2 + 64];
-
-		pathf(cmd, sizeof(cmd), "'%s' detach --cgroup "
-		      "'%s/kashim-run-%ld' >/dev/null 2>&1", kk_bin(), cg_root,
+		pathf(p, sizeof(p), "%s/kashim-run-%ld", cg_root,
 		      (long)runs[i]);
-		if (system(cmd) == -1)
-			perror("system");
+		detach_path(p);
 	}
 }
 
@@ -403,7 +416,7 @@ DCASE(ipv6, "dynamic C client over ::1", "::1", "kclient", NULL, 0, 0, NULL,
  * LD_PRELOAD for it, the cgroup still covers it. */
 START_TEST(t_setuid)
 {
-	char copy[PATH_MAX], cmd[PATH_MAX * 2 + 64];
+	char copy[PATH_MAX];
 	struct dcase c = { "setuid program run by uid 65534", "127.0.0.1",
 			   NULL, NULL, 0, 0, NULL, { "/usr/bin/setpriv", "--reuid=65534",
 					       "--regid=65534", "--clear-groups",
@@ -411,9 +424,12 @@ START_TEST(t_setuid)
 
 	KK_SETUP();
 	pathf(copy, sizeof(copy), "%s_setuid", kt_prog("kclient"));
-	pathf(cmd, sizeof(cmd), "cp '%s' '%s' && chown 0:0 '%s' && "
-		 "chmod 4755 '%s'", kt_prog("kclient"), copy, copy, copy);
-	ck_assert(system(cmd) == 0);
+	{
+		const char *cp[] = { "/bin/cp", kt_prog("kclient"), copy, NULL };
+
+		ck_assert(quiet_run(cp) == 0);
+		ck_assert(chown(copy, 0, 0) == 0 && chmod(copy, 04755) == 0);
+	}
 	c.prog = copy;
 	detect(&c);
 	unlink(copy);
@@ -667,7 +683,7 @@ static const char *log_text(int ms)
 {
 	static char buf[8192];
 	long t0 = kt_now_ms();
-	ssize_t n = 0;
+	ssize_t n;
 	int fd, seen = 0;
 
 	buf[0] = '\0';
@@ -878,19 +894,21 @@ END_TEST
 
 /* ---- attach, detach, siblings, refusals, systemd ---------------------- */
 
+/* How many of kashim's programs bpftool sees on cgroup cg. */
 static int attached_progs(const char *cg)
 {
-	char cmd[PATH_MAX + 64], buf[4096];
-	FILE *p;
-	size_t n;
+	const char *argv[] = { "/usr/sbin/bpftool", "cgroup", "show", cg, NULL };
+	struct kt_proc p;
+	struct kt_env e;
+	int n;
 
-	snprintf(cmd, sizeof(cmd), "bpftool cgroup show '%s' 2>&1", cg);
-	p = popen(cmd, "r");
-	ck_assert(p != NULL);
-	n = fread(buf, 1, sizeof(buf) - 1, p);
-	buf[n] = '\0';
-	pclose(p);
-	return count(buf, "kk_");
+	kt_env_init(&e, 0);
+	ck_assert_msg(kt_run(&p, (char *const *)argv, e.v, NULL, 0, 15000) == 0,
+		      "bpftool: %s", p.ebuf);
+	n = count(p.obuf, "kk_");
+	kt_proc_free(&p);
+	kt_env_free(&e);
+	return n;
 }
 
 /* kclient -q in cgroup cg (the shell enters it, then execs). */

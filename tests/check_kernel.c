@@ -1094,6 +1094,150 @@ START_TEST(t_systemd_restart)
 }
 END_TEST
 
+/* ---- with the preload, through the wrapper, the reader ------------------ */
+
+/* The preload inside a covered cgroup: the program's options are the
+ * preload's setsockopt calls, which the BPF side leaves alone (they are
+ * the same values); the run keeps the preload quiet, so one line. */
+START_TEST(t_preload_inside)
+{
+	static struct kt_proc k;
+	char pre[PATH_MAX + 16];
+	const char *args[] = { "/usr/bin/env", pre, kt_prog("kclient"), "-k",
+			       "127.0.0.1", "5555", NULL };
+	const char *text;
+	struct kt_env e;
+	int l, port, fd;
+
+	KK_SETUP();
+	pathf(pre, sizeof(pre), "LD_PRELOAD=%s", kt_testlib());
+	log_env(&e);
+	l = kt_listener("127.0.0.1", PORT_K, &port);
+	ck_assert(l >= 0);
+	spawn(&k, e.v, 1, args);
+	fd = accept_one(l);
+	need_line(&k, "kclient", "opts", 10000, NULL, 0);
+	kt_assert_preloaded(&k);
+	ASSERT_OPTS(k.obuf, 1, 1, 1, 2, 3000);
+	drop_ports("5555");
+	need_line(&k, "kclient", "dead", THEORY_MS + MARGIN_MS, NULL, 0);
+	text = log_text(3000);
+	ck_assert_msg(count(text, "peer dead") == 1 &&
+		      strstr(text, "cause=keepalive"), "'%s'", text);
+	kt_close_stdin(&k);
+	kt_wait(&k, 5000);
+	close(fd);
+	close(l);
+	unlink(log_path);
+	kt_env_free(&e);
+}
+END_TEST
+
+static const char *wrapper(void)
+{
+	static char p[PATH_MAX];
+	const char *top = getenv("KASHIM_TOP");
+
+	if (top)
+		pathf(p, sizeof(p), "%s/scripts/kashim", top);
+	else    /* build/kashim-kernel → scripts/kashim */
+		pathf(p, sizeof(p), "%.*s/../scripts/kashim",
+		      (int)(strrchr(kk_bin(), '/') - kk_bin()), kk_bin());
+	return p;
+}
+
+/* kashim --kernel and kashim attach: the wrapper's options reach the
+ * BPF program. */
+START_TEST(t_wrapper)
+{
+	static struct kt_proc k;
+	const char *args[] = { wrapper(), "--kernel", "-i", "7", "--cnt=3",
+			       "--", kt_prog("kclient"), "-q", "127.0.0.1",
+			       "5555", NULL };
+	const char *a, *out;
+	struct kt_env e;
+	int l, port, status;
+
+	KK_SETUP();
+	kt_env_init(&e, 0);
+	l = kt_listener("127.0.0.1", PORT_K, &port);
+	ck_assert(l >= 0);
+	ck_assert_msg(kt_run(&k, (char *const *)args, e.v, NULL, 0, 15000) == 0,
+		      "kashim --kernel: %s %s", k.obuf, k.ebuf);
+	ASSERT_OPTS(k.obuf, 1, 7, 10, 3, 37000);
+	kt_proc_free(&k);
+	close(l);
+	a = new_cgroup("w");
+	{
+		const char *att[] = { wrapper(), "attach", "--cgroup", a, "-i",
+				      "8", NULL };
+
+		ck_assert_msg(kt_run(&k, (char *const *)att, e.v, NULL, 0,
+				     15000) == 0, "kashim attach: %s", k.ebuf);
+		kt_proc_free(&k);
+	}
+	{
+		const char *list[] = { "list", NULL };
+
+		out = kk(&status, list, NULL);
+		ck_assert_msg(strstr(out, a) && strstr(out, "idle=8 "), "%s", out);
+	}
+	kt_env_free(&e);
+}
+END_TEST
+
+/* kashim log: the reader of attached cgroups, in the foreground. */
+START_TEST(t_log_reader)
+{
+	static struct kt_proc reader;
+	char script[PATH_MAX + 128];
+	const char *sh[] = { "/bin/sh", "-c", script, NULL };
+	const char *rd[] = { kk_bin(), "log", NULL };
+	static struct kt_proc k;
+	const char *a, *text, *out;
+	struct kt_env e;
+	int l, port, fd, status;
+
+	KK_SETUP();
+	a = new_cgroup("log");
+	{
+		const char *att[] = { "attach", "--cgroup", a, NULL };
+		const char *wrap[] = { "/usr/bin/env", "KASHIM_IDLE=1",
+				       "KASHIM_INTVL=1", "KASHIM_CNT=2", NULL };
+
+		out = kk(&status, att, wrap);
+		ck_assert_msg(status == 0, "attach: %s", out);
+	}
+	log_env(&e);
+	spawn(&reader, e.v, 0, rd);
+	l = kt_listener("127.0.0.1", PORT_K, &port);
+	ck_assert(l >= 0);
+	pathf(script, sizeof(script), "echo $$ >'%s/cgroup.procs' && "
+	      "exec '%s' -k 127.0.0.1 %d", a, kt_prog("kclient"), PORT_K);
+	spawn(&k, e.v, 0, sh);
+	fd = accept_one(l);
+	need_line(&k, "kclient", "opts", 10000, NULL, 0);
+	kt_sleep_ms(1000);      /* the reader looks for attachments twice a second */
+	drop_ports("5555");
+	need_line(&k, "kclient", "dead", THEORY_MS + MARGIN_MS, NULL, 0);
+	text = log_text(3000);
+	ck_assert_msg(count(text, "peer dead") == 1 &&
+		      strstr(text, "prog=kclient fd=3 dir=out") &&
+		      strstr(text, "cause=keepalive"), "'%s' (reader: %s)", text,
+		      reader.ebuf);
+	kill(reader.pid, SIGTERM);
+	ck_assert_msg(kt_wait(&reader, 5000) == 0 && WIFEXITED(reader.status) &&
+		      WEXITSTATUS(reader.status) == 0, "reader: %s",
+		      kt_status_str(&reader));
+	kt_close_stdin(&k);
+	kt_wait(&k, 5000);
+	close(fd);
+	close(l);
+	unlink(log_path);
+	kt_env_free(&e);
+}
+END_TEST
+
 /* ---- suite ------------------------------------------------------------- */
 
 static Suite *kernel_suite(void)
@@ -1127,6 +1271,8 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, t_log_keepalive);
 	tcase_add_test(tc, t_log_user_timeout);
 	tcase_add_test(tc, t_log_reset);
+	tcase_add_test(tc, t_preload_inside);
+	tcase_add_test(tc, t_log_reader);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lifecycle");
 	tcase_set_timeout(tc, 60);
@@ -1136,6 +1282,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, t_attach_detach_sibling);
 	tcase_add_test(tc, t_refusals);
 	tcase_add_test(tc, t_systemd_restart);
+	tcase_add_test(tc, t_wrapper);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -319,6 +319,19 @@ grep '^/usr/libexec/kashim/.' "$scratch/all.list" | while read -r h; do
 	check "installed helper $h: executable, every library found" runnable "$h"
 done >"$scratch/helpers.log"
 tally "$scratch/helpers.log"
+# The installed wrapper looks for its helpers where the packages put them:
+# one that is installed is run (whatever it then says about the missing
+# PID), one that is not is named with that path.
+for sub in adopt:kashim-adopt list:kashim-kernel; do
+	h=/usr/libexec/kashim/${sub#*:}
+	err=$(cd / && env -i PATH="$CLEAN_PATH" kashim "${sub%%:*}" 2>&1 >/dev/null)
+	if [ -x "$h" ]; then
+		check "installed: kashim ${sub%%:*} runs $h" not says "$err" 'which is not there'
+	else
+		check "installed: kashim ${sub%%:*} names the missing $h" \
+			says "$err" "needs $h, which is not there \\(install the package"
+	fi
+done
 
 # 5. the dead peer, through the installed wrapper
 echo "== a dead peer through /usr/bin/kashim (idle $IDLE, intvl $INTVL, cnt $CNT: theory $THEORY s)"

@@ -3,10 +3,10 @@
  *   kashim-adopt adopt [--dry-run] PID...
  *
  * Settings come from the environment through the library's own parser
- * (shim/config.c), with its messages.  A bad value is refused here, as
- * the wrapper refuses it, rather than replaced by the default: changing a
- * running daemon's sockets with values nobody asked for is worse than not
- * changing them.  Every target is opened and its access checked before
+ * (shim/config.c), with its messages.  A bad value is refused here
+ * (settings/strict.c), as the wrapper refuses it, rather than replaced by
+ * the default: changing a running daemon's sockets with values nobody
+ * asked for is worse than not changing them.  Every target is opened and its access checked before
  * any socket is changed, so a refusal leaves every process as it was.
  */
 #include <stdio.h>
@@ -15,22 +15,7 @@
 
 #include "adopt.h"
 #include "logfmt.h"
-
-struct warnings {
-	int n;
-};
-
-/* The library's line without its "; using the default ..." tail, which
- * does not hold here. */
-static void warn(const char *line, void *ctx)
-{
-	struct warnings *w = ctx;
-	const char *tail = strstr(line, "; using the default");
-	int len = tail ? (int)(tail - line) : (int)strlen(line);
-
-	fprintf(stderr, "%.*s\n", len, line);
-	w->n++;
-}
+#include "strict.h"
 
 static const char *env(const char *name)
 {
@@ -170,15 +155,13 @@ static int run(const struct kashim_config *cfg, const struct args *a)
 int main(int argc, char **argv)
 {
 	struct kashim_config cfg;
-	struct warnings w = { 0 };
 	struct args a;
 	int rc;
 
 	rc = parse_args(argc, argv, &a);
 	if (rc == 0) {
 		memset(&cfg, 0, sizeof(cfg));
-		kashim_config_load(&cfg, env, 0, warn, &w);
-		if (w.n) {
+		if (settings_load_strict(&cfg, env) != 0) {
 			rc = ADOPT_EXIT_USAGE;
 		} else if (cfg.disable) {
 			fprintf(stderr, "%s: KASHIM_DISABLE=1 (or KEEPALIVE=off): "

@@ -1,6 +1,6 @@
 # kashim adopt (issue 12): build/kashim-adopt, the helper the wrapper runs
 # for `kashim adopt ...`.  libc only: it links the library's pure code for
-# the settings (shim/config.c), the option plan (shim/plan.c) and endpoint
+# the settings (shim/config.c, refused as in settings/strict.c), the option plan (shim/plan.c) and endpoint
 # text (shim/logfmt.c), never libkashim.so or libbpf.
 #
 # Tests: build/tests/check_adopt runs the programs of tests/adopt/ (no
@@ -9,13 +9,14 @@
 
 ADOPT_BIN    := build/kashim-adopt
 ADOPT_SRCS   := $(sort $(wildcard adopt/*.c)) shim/config.c shim/plan.c \
-                shim/logfmt.c
-ADOPT_CFLAGS  = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -Ishim
+                shim/logfmt.c settings/strict.c
+ADOPT_CFLAGS  = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -Ishim \
+                -Isettings
 
 all: $(ADOPT_BIN)
 
 $(ADOPT_BIN): $(ADOPT_SRCS) $(wildcard adopt/*.h) $(wildcard shim/*.h) \
-              mk/adopt.mk
+              settings/strict.h mk/adopt.mk
 	@mkdir -p $(@D)
 	$(CC) $(ADOPT_CFLAGS) -o $@ $(ADOPT_SRCS)
 

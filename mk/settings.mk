@@ -25,8 +25,10 @@ $(SETTINGS_BIN): $(SETTINGS_SRCS) settings/strict.h shim/config.h \
 TEST_PROGS += $(SETTINGS_BIN)
 CHECK_BINS += build/tests/check_settings
 
+# It runs the program, the wrapper and tcpopts (tests/progs, core-tests.mk).
 build/tests/check_settings: tests/check_settings.c build/tests/testlib.o \
-                            tests/testlib.h $(SETTINGS_BIN)
+                            tests/testlib.h $(SETTINGS_BIN) \
+                            build/tests/progs/tcpopts
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< build/tests/testlib.o $(CHECK_LIBS)
 

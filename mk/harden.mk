@@ -208,17 +208,17 @@ fuzz-short:
 
 LINT_C      = $(sort $(wildcard shim/*.c tests/*.c tests/progs/*.c \
               tests/wrapper/*.c tests/hostile/*.c tests/fuzz/*.c bench/*.c \
-              adopt/*.c tests/adopt/*.c))
+              adopt/*.c tests/adopt/*.c settings/*.c))
 LINT_SH     = $(sort $(wildcard scripts/*) $(shell find tests -name '*.sh') \
               $(wildcard .ci/run))
-LINT_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -Ishim -Itests -Itests/fuzz -Iadopt \
+LINT_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -Ishim -Itests -Itests/fuzz -Iadopt -Isettings \
               $(CHECK_CFLAGS)
 
 # cppcheck: every check family; the suppressions, each with its reason,
 # are in tests/suppress/cppcheck.txt.
 CPPCHECK_FLAGS = --enable=all --inconclusive --error-exitcode=1 --quiet \
                  --std=c11 --inline-suppr -D_GNU_SOURCE -D__GNUC__ \
-                 -Ishim -Itests -Itests/fuzz -Iadopt \
+                 -Ishim -Itests -Itests/fuzz -Iadopt -Isettings \
                  --suppressions-list=tests/suppress/cppcheck.txt
 
 lint: lint-cppcheck lint-clang-tidy lint-shellcheck

@@ -12,6 +12,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "strict.h"
 
@@ -32,5 +33,6 @@ int main(int argc, char **argv)
 			argv[1]);
 		return EXIT_INVALID;
 	}
+	memset(&cfg, 0, sizeof(cfg));   /* loaded in full; cppcheck cannot tell */
 	return settings_load_strict(&cfg, env) ? EXIT_INVALID : EXIT_SUCCESS;
 }

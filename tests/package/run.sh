@@ -269,7 +269,8 @@ check "libkashim: /usr/lib/$triplet/kashim/libkashim.so" \
 check "libkashim: nothing on the linker's path (/usr/lib/$triplet/*.so*)" \
 	not public_so libkashim
 check "libkashim: libkashim(7)" has libkashim usr/share/man/man7/libkashim.7.gz
-for f in usr/bin/kashim usr/share/man/man1/kashim.1.gz usr/share/doc/kashim/README.md.gz; do
+for f in usr/bin/kashim usr/libexec/kashim/kashim-settings \
+	usr/share/man/man1/kashim.1.gz usr/share/doc/kashim/README.md.gz; do
 	check "kashim: /$f" has kashim "$f"
 done
 check "kashim depends on libkashim (= $version)" \
@@ -332,6 +333,13 @@ for sub in adopt:kashim-adopt list:kashim-kernel; do
 			says "$err" "needs $h, which is not there \\(install the package"
 	fi
 done
+
+# The installed wrapper judges its options with the installed
+# kashim-settings: refused with exit 2 and the library's words.
+err=$(cd / && env -i PATH="$CLEAN_PATH" kashim --nets 1:2:3:4:5:6:7 -- true 2>&1)
+rc=$?
+check "installed: kashim --nets 1:2:3:4:5:6:7 refused by kashim-settings (exit $rc: $err)" \
+	[ "$rc:$err" = "2:kashim: KASHIM_NETS='1:2:3:4:5:6:7' is not valid (expected IPv4 or IPv6 addresses or prefixes separated by commas, like 10.0.0.0/8,fd00::/8, optionally led by ! to exclude them)" ]
 
 # 5. the dead peer, through the installed wrapper
 echo "== a dead peer through /usr/bin/kashim (idle $IDLE, intvl $INTVL, cnt $CNT: theory $THEORY s)"

@@ -13,7 +13,6 @@
  * loopback connection tcpopts makes to itself.
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +26,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static char *str(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *str(const char *f, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, f);
-	ck_assert_int_ge(vasprintf(&s, f, ap), 0);
-	va_end(ap);
-	return s;
-}
-
 static const char *top(void)
 {
 	const char *t = getenv("KASHIM_TOP");
@@ -47,8 +34,8 @@ static const char *top(void)
 	return t;
 }
 
-static char *settings_prog(void) { return str("%s/build/kashim-settings", top()); }
-static char *wrapper(void) { return str("%s/scripts/kashim", top()); }
+static char *settings_prog(void) { return kt_strf("%s/build/kashim-settings", top()); }
+static char *wrapper(void) { return kt_strf("%s/scripts/kashim", top()); }
 static const char *tcpopts(void) { return kt_prog("tcpopts"); }
 
 /* argv[] run with exactly env, to the end (bounded); the process is left
@@ -85,7 +72,7 @@ static char *library_line(const char *name, const char *value)
 	run(&p, (char *[]){ (char *)tcpopts(), NULL }, &e);
 	ck_assert_msg(exit_status(&p) == 0, "tcpopts: %s\n%s",
 		      kt_status_str(&p), p.ebuf);
-	start = strstr(p.ebuf, str("kashim: %s='", name));
+	start = strstr(p.ebuf, kt_strf("kashim: %s='", name));
 	ck_assert_msg(start != NULL, "the library said nothing of %s='%s':\n%s",
 		      name, value, p.ebuf);
 	tail = strstr(start, "; using the default");
@@ -155,7 +142,7 @@ START_TEST(program_speaks_as_the_library)
 	run(&p, (char *[]){ settings_prog(), NULL }, &e);
 	ck_assert_msg(exit_status(&p) == 2, "%s='%s': %s", b->name, b->value,
 		      kt_status_str(&p));
-	ck_assert_str_eq(p.ebuf, str("%s\n", want));
+	ck_assert_str_eq(p.ebuf, kt_strf("%s\n", want));
 	ck_assert_str_eq(p.obuf, "");
 }
 END_TEST
@@ -186,7 +173,7 @@ START_TEST(program_valid_silent_each_bad_named)
 	kt_env_add(&e, "KASHIM_IDLE=0");
 	run(&p, (char *[]){ settings_prog(), NULL }, &e);
 	ck_assert_int_eq(exit_status(&p), 2);
-	ck_assert_str_eq(p.ebuf, str("%s\n%s\n", library_line("KASHIM_IDLE", "0"),
+	ck_assert_str_eq(p.ebuf, kt_strf("%s\n%s\n", library_line("KASHIM_IDLE", "0"),
 				     library_line("KASHIM_CNT", "0")));
 	kt_proc_free(&p);
 
@@ -223,7 +210,7 @@ START_TEST(wrapper_refuses_what_the_parser_refuses)
 			    (char *)tcpopts(), NULL }, &e);
 	ck_assert_msg(exit_status(&p) == 2, "%s %s: %s\n%s", b->opt, b->value,
 		      kt_status_str(&p), p.ebuf);
-	ck_assert_str_eq(p.ebuf, str("%s\n", want));
+	ck_assert_str_eq(p.ebuf, kt_strf("%s\n", want));
 	ck_assert_str_eq(p.obuf, "");
 }
 END_TEST
@@ -232,7 +219,7 @@ END_TEST
  * exits with STATUS after printing LINE. */
 static char *standin(const char *dir, int status, const char *line)
 {
-	char *path = str("%s/kashim-settings", dir), *seen = str("%s/seen", dir);
+	char *path = kt_strf("%s/kashim-settings", dir), *seen = kt_strf("%s/seen", dir);
 	FILE *f = fopen(path, "w");
 
 	ck_assert_ptr_nonnull(f);
@@ -323,13 +310,13 @@ START_TEST(caller_environment_left_to_library)
 	ck_assert_msg(exit_status(&p) == 0, "%s\n%s", kt_status_str(&p), p.ebuf);
 	ck_assert_int_eq(kt_kv_long(p.obuf, "out", "idle", -1), 7);
 	ck_assert_int_eq(kt_kv_long(p.obuf, "out", "cnt", -1), 6);
-	ck_assert_ptr_nonnull(strstr(p.ebuf, str("%s; using the default 6\n",
+	ck_assert_ptr_nonnull(strstr(p.ebuf, kt_strf("%s; using the default 6\n",
 						 library_line("KASHIM_CNT", "0"))));
 
 	kt_env_add(&e, "KASHIM_DISABLE=1");
 	run(&q, (char *[]){ wrapper(), "-i", "0", (char *)tcpopts(), NULL }, &e);
 	ck_assert_int_eq(exit_status(&q), 2);
-	ck_assert_str_eq(q.ebuf, str("%s\n", library_line("KASHIM_IDLE", "0")));
+	ck_assert_str_eq(q.ebuf, kt_strf("%s\n", library_line("KASHIM_IDLE", "0")));
 	ck_assert_str_eq(q.obuf, "");
 }
 END_TEST
@@ -339,7 +326,7 @@ END_TEST
  * good values wins. */
 START_TEST(wrapper_bad_value_named_first)
 {
-	char *idle0 = str("%s\n", library_line("KASHIM_IDLE", "0"));
+	char *idle0 = kt_strf("%s\n", library_line("KASHIM_IDLE", "0"));
 	const char *later[][3] = { { "--bogus", NULL, NULL }, { "--help", NULL, NULL },
 				   { "--idle", "5", NULL }, { "--version", NULL, NULL },
 				   { "--systemd", NULL, NULL } };
@@ -368,7 +355,7 @@ END_TEST
  * --env and --systemd print their lines with a warning. */
 START_TEST(wrapper_without_settings_program)
 {
-	char *dir = mktmp(), *missing = str("%s/kashim-settings", dir);
+	char *dir = mktmp(), *missing = kt_strf("%s/kashim-settings", dir);
 	struct kt_proc p, bare, env, unit, sub;
 	struct kt_env e;
 
@@ -382,15 +369,15 @@ START_TEST(wrapper_without_settings_program)
 	rm_rf(dir);
 
 	ck_assert_int_eq(exit_status(&p), 1);
-	ck_assert_str_eq(p.ebuf, str("kashim: checking the options' values needs %s, "
+	ck_assert_str_eq(p.ebuf, kt_strf("kashim: checking the options' values needs %s, "
 				     "which is not there (run make in the checkout)\n",
 				     missing));
 	ck_assert_str_eq(p.obuf, "");
 	ck_assert_msg(exit_status(&bare) == 0, "%s\n%s", kt_status_str(&bare), bare.ebuf);
 	ck_assert_int_eq(kt_kv_long(bare.obuf, "out", "idle", -1), 60);
 	ck_assert_int_eq(exit_status(&env), 0);
-	ck_assert_str_eq(env.obuf, str("LD_PRELOAD=%s\nKASHIM_IDLE=5\n", kt_testlib()));
-	ck_assert_str_eq(env.ebuf, str("kashim: warning: the values are not checked: "
+	ck_assert_str_eq(env.obuf, kt_strf("LD_PRELOAD=%s\nKASHIM_IDLE=5\n", kt_testlib()));
+	ck_assert_str_eq(env.ebuf, kt_strf("kashim: warning: the values are not checked: "
 				       "%s is not there (run make in the checkout)\n",
 				       missing));
 	ck_assert_int_eq(exit_status(&unit), 0);

@@ -66,6 +66,18 @@ const char *kt_prog(const char *name)
 	return path;
 }
 
+char *kt_strf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
 /* ---- environment lists ------------------------------------------------ */
 
 void kt_env_init(struct kt_env *e, int preload)

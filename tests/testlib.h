@@ -36,6 +36,10 @@ const char *kt_testlib(void);
  * is allocated and lives until the test process ends. */
 const char *kt_prog(const char *name);
 
+/* printf into a new string that lives until the test process ends (aborts
+ * when out of memory). */
+char *kt_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- environment lists ------------------------------------------------ */
 
 #define KT_ENV_MAX 64

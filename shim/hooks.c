@@ -45,6 +45,12 @@ ssize_t __recvfrom_chk(int fd, void *b, size_t n, size_t bl, int fl, /* NOLINT(r
 ssize_t __read(int fd, void *b, size_t n);
 ssize_t __write(int fd, const void *b, size_t n);
 ssize_t __send(int fd, const void *b, size_t n, int fl);
+/* musl declares no preadv2/pwritev2 and makes sendfile64 a macro for
+ * sendfile: the hooks keep glibc's names and prototypes. */
+#undef sendfile64
+ssize_t preadv2(int fd, const struct iovec *v, int n, off_t off, int fl); /* NOLINT(readability-redundant-declaration) */
+ssize_t pwritev2(int fd, const struct iovec *v, int n, off_t off, int fl); /* NOLINT(readability-redundant-declaration) */
+ssize_t sendfile64(int out, int in, off64_t *off, size_t n); /* NOLINT(readability-redundant-declaration) */
 
 /* recvmmsg/sendmmsg take flags as int in glibc, unsigned in musl: the
  * hooks must match the header's prototype. */

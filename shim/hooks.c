@@ -299,12 +299,20 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
  * reaches the program some other way is told apart by its inode before a
  * line is written.  Wiping it here would cost a getpid() per close to stay
  * safe in vfork() children, which share our memory but not our fds. */
+static __attribute__((noinline)) void closing(int fd)
+{
+	if (__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED))
+		kashim_report_on_close(fd);
+	if (kashim_ut_some_waiting())
+		kashim_ut_drop(fd);     /* it waits no more */
+}
+
+/* One load when there is no log and no connection waiting for its user
+ * timeout (estab.h): then a tail jump to libc. */
 KASHIM_EXPORT int close(int fd)
 {
-	if (KASHIM_UNLIKELY(__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED)))
-		kashim_report_on_close(fd);
-	if (KASHIM_UNLIKELY(kashim_ut_some_waiting()))
-		kashim_ut_drop(fd);
+	if (KASHIM_UNLIKELY(looking()))
+		closing(fd);
 	return KASHIM_REAL(close)(fd);
 }
 

@@ -45,6 +45,12 @@ ssize_t __recvfrom_chk(int fd, void *b, size_t n, size_t bl, int fl, /* NOLINT(r
 ssize_t __read(int fd, void *b, size_t n);
 ssize_t __write(int fd, const void *b, size_t n);
 ssize_t __send(int fd, const void *b, size_t n, int fl);
+/* musl declares no preadv2/pwritev2 and makes sendfile64 a macro for
+ * sendfile: the hooks keep glibc's names and prototypes. */
+#undef sendfile64
+ssize_t preadv2(int fd, const struct iovec *v, int n, off_t off, int fl); /* NOLINT(readability-redundant-declaration) */
+ssize_t pwritev2(int fd, const struct iovec *v, int n, off_t off, int fl); /* NOLINT(readability-redundant-declaration) */
+ssize_t sendfile64(int out, int in, off64_t *off, size_t n); /* NOLINT(readability-redundant-declaration) */
 
 /* recvmmsg/sendmmsg take flags as int in glibc, unsigned in musl: the
  * hooks must match the header's prototype. */
@@ -293,12 +299,20 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
  * reaches the program some other way is told apart by its inode before a
  * line is written.  Wiping it here would cost a getpid() per close to stay
  * safe in vfork() children, which share our memory but not our fds. */
+static __attribute__((noinline)) void closing(int fd)
+{
+	if (__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED))
+		kashim_report_on_close(fd);
+	if (kashim_ut_some_waiting())
+		kashim_ut_drop(fd);     /* it waits no more */
+}
+
+/* One load when there is no log and no connection waiting for its user
+ * timeout (estab.h): then a tail jump to libc. */
 KASHIM_EXPORT int close(int fd)
 {
-	if (KASHIM_UNLIKELY(__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED)))
-		kashim_report_on_close(fd);
-	if (KASHIM_UNLIKELY(kashim_ut_some_waiting()))
-		kashim_ut_drop(fd);
+	if (KASHIM_UNLIKELY(looking()))
+		closing(fd);
 	return KASHIM_REAL(close)(fd);
 }
 

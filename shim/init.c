@@ -7,6 +7,7 @@
  * whether fd 0 is a TCP connection (born.h), which is all a program
  * without TCP sockets sees of kashim.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -60,8 +61,13 @@ static void after_fork_child(void)
 	kashim_watch_after_fork();
 }
 
+/* errno as it was: init may run inside any hook, or before main (whose
+ * errno a program may read), and its own calls fail by design (the fd 0
+ * question answers ENOTSOCK to most processes). */
 static void do_init(void)
 {
+	int saved = errno;
+
 	in_init = 1;
 	kashim_resolve_all();
 	kashim_config_load(&kashim_cfg, env, getauxval(AT_SECURE) != 0,
@@ -75,6 +81,7 @@ static void do_init(void)
 	}
 	__atomic_store_n(&kashim_ready, 1, __ATOMIC_RELEASE);
 	in_init = 0;
+	errno = saved;
 }
 
 void kashim_init(void)

@@ -68,6 +68,19 @@ static void syslog_setup(void)
 		tz_offset = tm.tm_gmtoff;
 }
 
+/* fd 2 is a TCP connection: an inetd-style service's stderr is often its
+ * client.  kashim's text must never go into a program's connection. */
+static int stderr_is_tcp(const struct stat *st)
+{
+	int proto = 0;
+	socklen_t len = sizeof(proto);
+
+	return S_ISSOCK(st->st_mode) &&
+	       KASHIM_REAL(getsockopt)(2, SOL_SOCKET, SO_PROTOCOL, &proto,
+				       &len) == 0 &&
+	       proto == IPPROTO_TCP;
+}
+
 void kashim_log_init(kashim_warn_fn warn)
 {
 	struct stat st;
@@ -77,11 +90,11 @@ void kashim_log_init(kashim_warn_fn warn)
 	if (sink == KASHIM_SINK_OFF && kashim_cfg.debug)
 		sink = KASHIM_SINK_STDERR;
 	if (sink == KASHIM_SINK_STDERR) {
-		if (fstat(2, &st) == 0) {
+		if (fstat(2, &st) == 0 && !stderr_is_tcp(&st)) {
 			stderr_dev = st.st_dev;
 			stderr_ino = st.st_ino;
 		} else {
-			sink = KASHIM_SINK_OFF;  /* no stderr to write to */
+			sink = KASHIM_SINK_OFF;  /* none, or a connection */
 		}
 	} else if (sink == KASHIM_SINK_FILE) {
 		fd = open_log_file();

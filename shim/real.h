@@ -16,6 +16,7 @@
 #ifndef KASHIM_REAL_H
 #define KASHIM_REAL_H
 
+#include <fcntl.h>               /* loff_t (musl) */
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>

@@ -95,3 +95,9 @@ LINT_CFLAGS    += -Ikernel -I$(KK_B) $(shell pkg-config --cflags libbpf liburing
 CPPCHECK_FLAGS += -Ikernel -I$(KK_B)
 lint-cppcheck lint-clang-tidy: $(KK_B)/kashim.skel.h
 endif
+
+# ---- make bench: the kernel-mode column ----------------------------------
+ifneq ($(KK_HAVE),)
+bench: $(KK_BIN)
+bench: BENCH_ARGS += --kernel $(KK_BIN)
+endif

@@ -586,8 +586,7 @@ static void run_child(const struct run *r, char **argv, const sigset_t *old)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* Wait for the child, passing on the signals sent to this process (a
- * terminal's ^C reaches the child's process group by itself). */
+/* Wait for the child, passing on the signals sent to this process. */
 static int run_wait(struct run *r, pid_t child, int sfd)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, child, 0), status = 0;
@@ -608,9 +607,12 @@ static int run_wait(struct run *r, pid_t child, int sfd)
 			break;
 		if (r->rb)
 			ring_buffer__consume(r->rb);
+		/* Sent by a process (kill, sigqueue: code <= 0): pass it
+		 * on.  The kernel's own (a terminal's ^C, ^\, a window
+		 * change, a SIGPIPE of this process) reached the command's
+		 * process group already, or is not the command's. */
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
-			if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE ||
-			    si.ssi_signo != SIGINT)
+			if (si.ssi_code <= 0)
 				kill(child, (int)si.ssi_signo);
 		if (waitpid(child, &status, WNOHANG) == child)
 			break;

@@ -717,6 +717,24 @@ START_TEST(t_syncnt)
 }
 END_TEST
 
+/* Kernel mode is shipped beside the preload, never inside it: the
+ * library's only dependency stays libc. */
+START_TEST(t_library_without_libbpf)
+{
+	const char *argv[] = { "/usr/bin/readelf", "-d", kt_testlib(), NULL };
+	struct kt_proc p;
+	struct kt_env e;
+
+	kt_env_init(&e, 0);
+	ck_assert_msg(kt_run(&p, (char *const *)argv, e.v, NULL, 0, 15000) == 0,
+		      "readelf: %s", p.ebuf);
+	ck_assert_msg(strstr(p.obuf, "(NEEDED)") && !strstr(p.obuf, "libbpf"),
+		      "%s", p.obuf);
+	kt_proc_free(&p);
+	kt_env_free(&e);
+}
+END_TEST
+
 /* ---- the dead-peer line ---------------------------------------------- */
 
 static char log_path[PATH_MAX];
@@ -1326,6 +1344,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, t_direction);
 	tcase_add_test(tc, t_nontcp_untouched);
 	tcase_add_test(tc, t_syncnt);
+	tcase_add_test(tc, t_library_without_libbpf);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("log");
 	KK_TCASE(tc);

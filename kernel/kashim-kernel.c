@@ -281,6 +281,7 @@ static int do_attach(int argc, char **argv)
 
 struct detach_ctx {
 	const char *path;       /* NULL: --all */
+	const char *unit;       /* --unit whose cgroup is gone: by name */
 	int found, failed, live_runs;
 };
 
@@ -288,7 +289,9 @@ static int detach_one(const char *dir, const struct kk_cfg *kc, void *ctx)
 {
 	struct detach_ctx *d = ctx;
 
-	if (d->path && strcmp(kc->cgroup, d->path) != 0)
+	if (d->unit && strcmp(kc->unit, d->unit) != 0)
+		return 0;
+	if (!d->unit && d->path && strcmp(kc->cgroup, d->path) != 0)
 		return 0;
 	if (kc->kind == KK_KIND_RUN && !is_stale(kc)) {
 		d->live_runs++;   /* its own command removes it */
@@ -304,7 +307,7 @@ static int detach_one(const char *dir, const struct kk_cfg *kc, void *ctx)
 
 static int do_detach(int argc, char **argv)
 {
-	struct detach_ctx d = { NULL, 0, 0, 0 };
+	struct detach_ctx d = { NULL, NULL, 0, 0, 0 };
 	char given[KK_PATH_MAX], path[PATH_MAX], base[KK_PATH_MAX];
 	struct opts o;
 
@@ -312,8 +315,13 @@ static int do_detach(int argc, char **argv)
 		return KK_EXIT_USAGE;
 	if (kk_check_privilege() != 0)
 		return KK_EXIT_ERR;
-	if (!o.all) {
-		if (target_path(&o, given, sizeof(given)) != 0)
+	if (o.unit && kk_unit_cgroup_quiet(o.unit, given, sizeof(given)) != 0) {
+		/* The unit is stopped and its cgroup gone (ExecStopPost=
+		 * may run late): what was attached for it, by its name. */
+		d.unit = o.unit;
+		snprintf(path, sizeof(path), "unit %s", o.unit);
+	} else if (!o.all) {
+		if (!o.unit && target_path(&o, given, sizeof(given)) != 0)
 			return KK_EXIT_ERR;
 		/* The cgroup may be gone already: match the path as given
 		 * when it cannot be resolved. */

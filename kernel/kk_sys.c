@@ -270,7 +270,19 @@ static int first_line_of(char *const argv[], char *line, size_t cap)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+static int unit_cgroup(const char *unit, char *buf, size_t cap, int quiet);
+
 int kk_unit_cgroup(const char *unit, char *buf, size_t cap)
+{
+	return unit_cgroup(unit, buf, cap, 0);
+}
+
+int kk_unit_cgroup_quiet(const char *unit, char *buf, size_t cap)
+{
+	return unit_cgroup(unit, buf, cap, 1);
+}
+
+static int unit_cgroup(const char *unit, char *buf, size_t cap, int quiet)
 {
 	char line[PATH_MAX], root[PATH_MAX];
 	char *argv[] = { "systemctl", "show", "-p", "ControlGroup", "--value",
@@ -285,6 +297,8 @@ int kk_unit_cgroup(const char *unit, char *buf, size_t cap)
 		return -1;
 	if (first_line_of(argv, line, sizeof(line)) != 0 || line[0] != '/' ||
 	    strcmp(line, "/") == 0) {
+		if (quiet)
+			return -1;
 		kk_err("--unit '%s': systemd gives it no cgroup (is it running, "
 		       "and is systemd managing this machine?)", unit);
 		return -1;

@@ -839,6 +839,41 @@ static void log_case(const char *mode)
 	kt_env_free(&e);
 }
 
+/* The accepting side: configured in softirq context, its line names the
+ * process that holds the socket (found by its inode), dir=in, and the
+ * local address is the listener's. */
+START_TEST(t_log_inbound)
+{
+	static struct kt_proc k;
+	const char *args[] = { kt_prog("kserver"), "-k", "127.0.0.1", "5557",
+			       NULL };
+	const char *text;
+	struct kt_env e;
+	int fd;
+
+	KK_SETUP();
+	log_env(&e);
+	spawn(&k, e.v, 1, args);
+	need_line(&k, "kserver", "listening", 10000, NULL, 0);
+	fd = connect_to("127.0.0.1", 5557);
+	need_line(&k, "kserver", "opts", 10000, NULL, 0);
+	drop_ports("5557");
+	need_line(&k, "kserver", "dead", THEORY_MS + MARGIN_MS, NULL, 0);
+	text = log_text(3000);
+	printf("MEASURE: kernel mode log, inbound: %s", text);
+	ck_assert_msg(count(text, "peer dead") == 1 &&
+		      strstr(text, "prog=kserver fd=4 dir=in "
+			     "local=127.0.0.1:5557 peer=127.0.0.1:") &&
+		      strstr(text, "error=ETIMEDOUT cause=keepalive"), "'%s'",
+		      text);
+	kt_close_stdin(&k);
+	kt_wait(&k, 5000);
+	close(fd);
+	unlink(log_path);
+	kt_env_free(&e);
+}
+END_TEST
+
 START_TEST(t_log_keepalive)
 {
 	KK_SETUP();
@@ -1355,6 +1390,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, t_log_keepalive);
 	tcase_add_test(tc, t_log_user_timeout);
 	tcase_add_test(tc, t_log_reset);
+	tcase_add_test(tc, t_log_inbound);
 	tcase_add_test(tc, t_preload_inside);
 	tcase_add_test(tc, t_log_reader);
 	suite_add_tcase(s, tc);

@@ -3,12 +3,15 @@
  *   kashim-bench --lib build/libkashim.so [--compare LIB]... [--blocks N]
  *                [--per-block N] [--slice SEC] [--mem-rounds N] [--modes m1,m2]
  *                [--pin auto|split|same|none] [--conns N] [--no-log] [--no-netns]
+ *                [--kernel KASHIM-KERNEL]
  *
  * The driver (this process, never preloaded) starts, for each mode, one set
  * of worker processes -- this same binary re-executed with --worker -- per
  * variant: "none" (no preload), "kashim" (LD_PRELOAD=--lib, the default
  * environment, log off), "kashim+log" (KASHIM_LOG=<a temporary file>), one
- * per --compare library, and "control" (a second set without preload).
+ * per --compare library, "kernel" (with --kernel: no preload, the measured
+ * workers in a cgroup that `kashim-kernel attach` covers; timed modes
+ * only), and "control" (a second set without preload).
  * All sets stay alive side by side and the driver lets them run in turn,
  * one short slice each (a few ms): A B C A' / A' C B A / ...  The machine's
  * speed drifts by 10-20% over tens of milliseconds on a VM, far more than
@@ -903,6 +906,7 @@ struct variant {
 	const char *env;   /* one extra NAME=VALUE, or NULL */
 	int is_control;
 	int timed_only;    /* not run in the memory modes */
+	const char *cgroup; /* kernel mode: the measured workers join it */
 };
 
 static struct {
@@ -952,6 +956,21 @@ static int move_fd(int fd, int target)
 	return dup2(fd, target) < 0 ? -1 : 0;
 }
 
+/* Kernel mode: a worker joins the covered cgroup before it execs. */
+static void enter_cgroup(const char *cg)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	snprintf(p, sizeof p, "%s/cgroup.procs", cg);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "0\n", 2) != 2) {
+		fprintf(stderr, "kashim-bench: %s: %s\n", p, strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+}
+
 static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 			  int ctl, int cmd, int out)
 {
@@ -976,6 +995,8 @@ static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 			_exit(127);
 		if (out >= 0 && move_fd(out, 1) != 0)
 			_exit(127);
+		if (preloaded && v->cgroup)
+			enter_cgroup(v->cgroup);
 		if (opt.pin_auto && modes[m].same_cpu)
 			pin_cpu(opt.cpu_client);
 		else
@@ -1337,6 +1358,7 @@ static void usage(void)
 		"usage: kashim-bench --lib LIB [--compare LIB]... [--blocks N] [--per-block N]\n"
 		"                    [--slice SEC] [--mem-rounds N] [--modes m1,m2,...]\n"
 		"                    [--pin auto|split|same|none] [--conns N] [--no-log] [--no-netns]\n"
+		"                    [--kernel KASHIM-KERNEL]\n"
 		"modes:");
 	for (int i = 0; i < M_COUNT; i++)
 		fprintf(stderr, " %s", modes[i].name);
@@ -1392,11 +1414,76 @@ static const char *abs_path(const char *p)
 	return r;
 }
 
+/* ---- kernel mode: a cgroup of the bench's own, covered by kashim-kernel */
+
+static char kernel_cg[PATH_MAX];
+
+static int run_helper(const char *helper, const char *sub, const char *cg)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char *argv[] = { (char *)helper, (char *)sub, "--cgroup",
+				 (char *)cg, NULL };
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0)
+			dup2(null, 1);
+		execv(helper, argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* The cgroup v2 mount, a cgroup below it, kashim-kernel attached to it
+ * with the default settings.  NULL (said) when that cannot be done. */
+static const char *kernel_setup(const char *helper)
+{
+	char dev[256], dir[PATH_MAX - 64], type[64];
+	FILE *f = fopen("/proc/self/mounts", "re");
+	int found = 0;
+
+	while (f && !found &&
+	       fscanf(f, "%255s %4000s %63s %*[^\n]", dev, dir, type) == 3)
+		found = strcmp(type, "cgroup2") == 0;
+	if (f)
+		fclose(f);
+	if (!found) {
+		printf("note: no cgroup v2: no kernel-mode column\n");
+		return NULL;
+	}
+	snprintf(kernel_cg, sizeof kernel_cg, "%s/kashim-bench-%ld", dir,
+		 (long)getpid());
+	if (mkdir(kernel_cg, 0755) != 0) {
+		printf("note: %s: %s: no kernel-mode column\n", kernel_cg,
+		       strerror(errno));
+		return NULL;
+	}
+	if (run_helper(helper, "attach", kernel_cg) != 0) {
+		printf("note: %s attach failed (see above): no kernel-mode column\n",
+		       helper);
+		rmdir(kernel_cg);
+		return NULL;
+	}
+	return kernel_cg;
+}
+
+static void kernel_teardown(const char *helper)
+{
+	run_helper(helper, "detach", kernel_cg);
+	rmdir(kernel_cg);
+}
+
 int main(int argc, char **argv)
 {
 	struct variant vars[MAX_VARIANTS];
 	int nvars = 0, i, want[M_COUNT], with_log = 1, any_fail = 0;
-	const char *lib = NULL, *pin = "auto";
+	const char *lib = NULL, *pin = "auto", *kernel = NULL, *kcg = NULL;
 	static char logenv[PATH_MAX + 16];
 	char logpath[] = "/tmp/kashim-bench-log.XXXXXX";
 	double t_start;
@@ -1433,6 +1520,8 @@ int main(int argc, char **argv)
 			opt.mem_rounds = atoi(val);
 		} else if (strcmp(a, "--conns") == 0 && val) {
 			opt.mem_conns = atol(val);
+		} else if (strcmp(a, "--kernel") == 0 && val) {
+			kernel = abs_path(val);
 		} else if (strcmp(a, "--pin") == 0 && val) {
 			pin = val;
 		} else if (strcmp(a, "--modes") == 0 && val) {
@@ -1479,9 +1568,11 @@ int main(int argc, char **argv)
 			die("mkstemp: %s", strerror(errno));
 		close(fd);
 		snprintf(logenv, sizeof logenv, "KASHIM_LOG=%s", logpath);
-		vars[nvars++] = (struct variant){ "kashim+log", lib, logenv, 0, 1 };
+		vars[nvars++] = (struct variant){ "kashim+log", lib, logenv, 0, 1, NULL };
 	}
-	vars[nvars++] = (struct variant){ "control", NULL, NULL, 1, 0 };
+	if (kernel && (kcg = kernel_setup(kernel)) != NULL)
+		vars[nvars++] = (struct variant){ "kernel", NULL, NULL, 0, 1, kcg };
+	vars[nvars++] = (struct variant){ "control", NULL, NULL, 1, 0, NULL };
 
 	self_exe = abs_path("/proc/self/exe");
 	{
@@ -1516,6 +1607,10 @@ int main(int argc, char **argv)
 			printf("compare: %s\n", vars[i].lib);
 	if (with_log)
 		printf("kashim+log: %s (informational, no target)\n", logenv);
+	if (kcg)
+		printf("kernel: %s attached to %s, no preload (timed modes; "
+		       "issue 11 targets: pingpong 1.00, accept >= 0.98, connect "
+		       ">= kashim's)\n", kernel, kcg);
 	printf("ratio = throughput(variant) / throughput(none); control = a second "
 	       "set without preload (the noise band)\n\n");
 
@@ -1530,6 +1625,8 @@ int main(int argc, char **argv)
 	}
 	if (with_log)
 		unlink(logpath);
+	if (kcg)
+		kernel_teardown(kernel);
 	printf("total %.0f s; targets: %s\n", now() - t_start,
 	       any_fail ? "SOME FAIL (see FAIL above)" : "all PASS");
 	return 0;

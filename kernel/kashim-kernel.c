@@ -100,7 +100,7 @@ static int target_path(const struct opts *o, char *buf, size_t cap)
 {
 	if (o->unit)
 		return kk_unit_cgroup(o->unit, buf, cap);
-	if ((size_t)snprintf(buf, cap, "%s", o->cgroup) >= cap)
+	if (kk_fmt(buf, cap, "%s", o->cgroup) != 0)
 		return -1;
 	return 0;
 }
@@ -116,7 +116,7 @@ static int run_alive(pid_t pid)
 
 	if (pid <= 0)
 		return 0;
-	snprintf(p, sizeof(p), "/proc/%ld/stat", (long)pid);
+	kk_fmt(p, sizeof(p), "/proc/%ld/stat", (long)pid);
 	f = fopen(p, "re");
 	if (!f)
 		return 0;
@@ -139,15 +139,15 @@ static const char *state_of(const struct kk_cfg *kc, char *buf, size_t cap)
 
 	if (kc->kind == KK_KIND_RUN) {
 		if (run_alive(kc->owner))
-			snprintf(buf, cap, "running pid=%d", kc->owner);
+			kk_fmt(buf, cap, "running pid=%d", kc->owner);
 		else
-			snprintf(buf, cap, "stale (run pid=%d gone)", kc->owner);
+			kk_fmt(buf, cap, "stale (run pid=%d gone)", kc->owner);
 		return buf;
 	}
 	if (stat(kc->cgroup, &st) != 0 || (uint64_t)st.st_ino != kc->cgid)
-		snprintf(buf, cap, "stale (cgroup gone)");
+		kk_fmt(buf, cap, "stale (cgroup gone)");
 	else
-		snprintf(buf, cap, "attached");
+		kk_fmt(buf, cap, "attached");
 	return buf;
 }
 
@@ -167,7 +167,7 @@ static int remove_inst(const char *dir, const struct kk_cfg *kc)
 	int r = 0;
 
 	if (kc->kind == KK_KIND_RUN) {
-		snprintf(parent, sizeof(parent), "%s", kc->cgroup);
+		kk_fmt(parent, sizeof(parent), "%s", kc->cgroup);
 		slash = strrchr(parent, '/');
 		if (slash)
 			*slash = '\0';
@@ -192,7 +192,7 @@ static int each_inst(const char *base, inst_fn fn, void *ctx)
 		return 0;
 	for (i = 0; i < n; i++) {
 		if (list[i]->d_name[0] != '.') {
-			snprintf(dir, sizeof(dir), "%s/%s", base,
+			kk_fmt(dir, sizeof(dir), "%s/%s", base,
 				 list[i]->d_name);
 			if (kk_read_pinned(dir, &kc) == 0)
 				r |= fn(dir, &kc, ctx);
@@ -241,7 +241,7 @@ static int do_attach(int argc, char **argv)
 	    kk_resolve_cgroup(given, path, sizeof(path), &ino) != 0 ||
 	    kk_bpffs_dir(base, sizeof(base), 1) != 0)
 		return KK_EXIT_ERR;
-	snprintf(dir, sizeof(dir), "%s/cg%llu", base, (unsigned long long)ino);
+	kk_fmt(dir, sizeof(dir), "%s/cg%llu", base, (unsigned long long)ino);
 	if (access(dir, F_OK) == 0) {
 		kk_err("%s is already covered (%s); detach it first", path, dir);
 		return KK_EXIT_ERR;
@@ -256,8 +256,8 @@ static int do_attach(int argc, char **argv)
 	kk_cfg_from(&kc, &cfg);
 	kc.kind = KK_KIND_ATTACH;
 	kc.cgid = ino;
-	snprintf(kc.cgroup, sizeof(kc.cgroup), "%s", path);
-	snprintf(kc.unit, sizeof(kc.unit), "%s", o.unit ? o.unit : "");
+	kk_fmt(kc.cgroup, sizeof(kc.cgroup), "%s", path);
+	kk_fmt(kc.unit, sizeof(kc.unit), "%s", o.unit ? o.unit : "");
 	cgfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
 		kk_err("cannot open %s: %s", path, strerror(errno));
@@ -281,6 +281,7 @@ static int do_attach(int argc, char **argv)
 
 struct detach_ctx {
 	const char *path;       /* NULL: --all */
+	const char *unit;       /* --unit whose cgroup is gone: by name */
 	int found, failed, live_runs;
 };
 
@@ -288,7 +289,9 @@ static int detach_one(const char *dir, const struct kk_cfg *kc, void *ctx)
 {
 	struct detach_ctx *d = ctx;
 
-	if (d->path && strcmp(kc->cgroup, d->path) != 0)
+	if (d->unit && strcmp(kc->unit, d->unit) != 0)
+		return 0;
+	if (!d->unit && d->path && strcmp(kc->cgroup, d->path) != 0)
 		return 0;
 	if (kc->kind == KK_KIND_RUN && !is_stale(kc)) {
 		d->live_runs++;   /* its own command removes it */
@@ -304,7 +307,7 @@ static int detach_one(const char *dir, const struct kk_cfg *kc, void *ctx)
 
 static int do_detach(int argc, char **argv)
 {
-	struct detach_ctx d = { NULL, 0, 0, 0 };
+	struct detach_ctx d = { NULL, NULL, 0, 0, 0 };
 	char given[KK_PATH_MAX], path[PATH_MAX], base[KK_PATH_MAX];
 	struct opts o;
 
@@ -312,13 +315,18 @@ static int do_detach(int argc, char **argv)
 		return KK_EXIT_USAGE;
 	if (kk_check_privilege() != 0)
 		return KK_EXIT_ERR;
-	if (!o.all) {
-		if (target_path(&o, given, sizeof(given)) != 0)
+	if (o.unit && kk_unit_cgroup_quiet(o.unit, given, sizeof(given)) != 0) {
+		/* The unit is stopped and its cgroup gone (ExecStopPost=
+		 * may run late): what was attached for it, by its name. */
+		d.unit = o.unit;
+		kk_fmt(path, sizeof(path), "unit %s", o.unit);
+	} else if (!o.all) {
+		if (!o.unit && target_path(&o, given, sizeof(given)) != 0)
 			return KK_EXIT_ERR;
 		/* The cgroup may be gone already: match the path as given
 		 * when it cannot be resolved. */
 		if (!realpath(given, path))
-			snprintf(path, sizeof(path), "%s", given);
+			kk_fmt(path, sizeof(path), "%s", given);
 		d.path = path;
 	}
 	if (kk_bpffs_dir(base, sizeof(base), 0) != 0)
@@ -346,7 +354,7 @@ static int list_one(const char *dir, const struct kk_cfg *kc, void *ctx)
 	kk_fmt_settings(kc, settings, sizeof(settings));
 	if (!gmtime_r(&t, &tm) ||
 	    !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(when, sizeof(when), "?");
+		kk_fmt(when, sizeof(when), "?");
 	printf("%s cgroup=%s%s%s %s since=%s pins=%s\n",
 	       state_of(kc, state, sizeof(state)), kc->cgroup,
 	       kc->unit[0] ? " unit=" : "", kc->unit, settings, when, dir);
@@ -474,7 +482,7 @@ static int make_run_cgroup(struct run *r)
 	}
 	if (strcmp(own, "/") == 0)
 		own[0] = '\0';
-	snprintf(r->parent, sizeof(r->parent), "%s%s", root, own);
+	kk_fmt(r->parent, sizeof(r->parent), "%s%s", root, own);
 	if (kk_fmt(r->cgroup, sizeof(r->cgroup), "%s/kashim-run-%ld",
 		   r->parent, (long)getpid()) != 0) {
 		kk_err("cgroup path too long: %s", r->parent);
@@ -519,7 +527,7 @@ static int run_setup(struct run *r, const struct kashim_config *cfg)
 	kc.owner = (int32_t)getpid();
 	if (stat(r->cgroup, &st) == 0)
 		kc.cgid = st.st_ino;
-	snprintf(kc.cgroup, sizeof(kc.cgroup), "%s", r->cgroup);
+	kk_fmt(kc.cgroup, sizeof(kc.cgroup), "%s", r->cgroup);
 	cgfd = open(r->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0 || kk_inst_attach(&r->in, &kc, cgfd) != 0) {
 		if (cgfd >= 0)
@@ -530,14 +538,14 @@ static int run_setup(struct run *r, const struct kashim_config *cfg)
 	r->have_inst = 1;
 	/* Only the settings are pinned: the links live with this process
 	 * (a SIGKILL detaches them), the pin is what `kashim list` finds. */
-	snprintf(r->pins, sizeof(r->pins), "%s/run%ld", base, (long)getpid());
+	kk_fmt(r->pins, sizeof(r->pins), "%s/run%ld", base, (long)getpid());
 	if (kk_inst_pin(&r->in, r->pins, 0) != 0) {
 		r->pins[0] = '\0';
 		return -1;
 	}
 	if (cfg->sink != KASHIM_SINK_OFF) {
 		kk_sink_init(cfg);
-		snprintf(r->reader.cgroup, sizeof(r->reader.cgroup), "%s",
+		kk_fmt(r->reader.cgroup, sizeof(r->reader.cgroup), "%s",
 			 r->cgroup);
 		r->rb = ring_buffer__new(kk_inst_events_fd(&r->in), kk_on_event,
 					 &r->reader, NULL);
@@ -569,7 +577,7 @@ static void run_child(const struct run *r, char **argv, const sigset_t *old)
 	char p[KK_PATH_MAX + 16];
 	int fd;
 
-	snprintf(p, sizeof(p), "%s/cgroup.procs", r->cgroup);
+	kk_fmt(p, sizeof(p), "%s/cgroup.procs", r->cgroup);
 	fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "0\n", 2) != 2) {
 		kk_err("cannot enter cgroup %s: %s", r->cgroup, strerror(errno));
@@ -586,8 +594,7 @@ static void run_child(const struct run *r, char **argv, const sigset_t *old)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* Wait for the child, passing on the signals sent to this process (a
- * terminal's ^C reaches the child's process group by itself). */
+/* Wait for the child, passing on the signals sent to this process. */
 static int run_wait(struct run *r, pid_t child, int sfd)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, child, 0), status = 0;
@@ -608,9 +615,12 @@ static int run_wait(struct run *r, pid_t child, int sfd)
 			break;
 		if (r->rb)
 			ring_buffer__consume(r->rb);
+		/* Sent by a process (kill, sigqueue: code <= 0): pass it
+		 * on.  The kernel's own (a terminal's ^C, ^\, a window
+		 * change, a SIGPIPE of this process) reached the command's
+		 * process group already, or is not the command's. */
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
-			if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE ||
-			    si.ssi_signo != SIGINT)
+			if (si.ssi_code <= 0)
 				kill(child, (int)si.ssi_signo);
 		if (waitpid(child, &status, WNOHANG) == child)
 			break;

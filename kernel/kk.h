@@ -46,6 +46,8 @@ int kk_resolve_cgroup(const char *given, char *buf, size_t cap,
 		      uint64_t *ino);
 /* The cgroup of a systemd unit (systemctl show -p ControlGroup). */
 int kk_unit_cgroup(const char *unit, char *buf, size_t cap);
+/* The same, saying nothing when there is none. */
+int kk_unit_cgroup_quiet(const char *unit, char *buf, size_t cap);
 /* The v2 cgroup this process is in, as a path under the mount. */
 int kk_own_cgroup(char *buf, size_t cap);
 /* Move every process of cgroup dir into dest, then rmdir dir (a few

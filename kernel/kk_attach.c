@@ -79,7 +79,7 @@ void kk_cfg_from(struct kk_cfg *kc, const struct kashim_config *cfg)
 	kc->attached = (uint64_t)time(NULL);
 	/* The lists as given, for `kashim list` (validated above). */
 	v = getenv("KASHIM_PORTS");
-	snprintf(kc->env, sizeof(kc->env), "ports=%s nets=%s",
+	kk_fmt(kc->env, sizeof(kc->env), "ports=%s nets=%s",
 		 cfg->ports.n && v ? v : "all",
 		 cfg->nets.n && getenv("KASHIM_NETS") ? getenv("KASHIM_NETS")
 						      : "all");
@@ -91,10 +91,10 @@ void kk_fmt_settings(const struct kk_cfg *kc, char *buf, size_t cap)
 	static const char *const dirs[] = { "none", "out", "in", "both" };
 
 	if (kc->user_timeout == KK_UT_AUTO)
-		snprintf(ut, sizeof(ut), "auto");
+		kk_fmt(ut, sizeof(ut), "auto");
 	else
-		snprintf(ut, sizeof(ut), "%d", kc->user_timeout);
-	snprintf(buf, cap,
+		kk_fmt(ut, sizeof(ut), "%d", kc->user_timeout);
+	kk_fmt(buf, cap,
 		 "idle=%u intvl=%u cnt=%u user_timeout=%s syncnt=%u "
 		 "direction=%s %.*s override=%u",
 		 kc->idle, kc->intvl, kc->cnt, ut, kc->syncnt,
@@ -188,7 +188,7 @@ static int pin_link(struct bpf_link *l, const char *dir, const char *name)
 {
 	char p[KK_PATH_MAX + 32];
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	kk_fmt(p, sizeof(p), "%s/%s", dir, name);
 	return bpf_link__pin(l, p);
 }
 
@@ -196,7 +196,7 @@ static int pin_map(struct bpf_map *m, const char *dir, const char *name)
 {
 	char p[KK_PATH_MAX + 32];
 
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	kk_fmt(p, sizeof(p), "%s/%s", dir, name);
 	return bpf_map__pin(m, p);
 }
 
@@ -231,7 +231,7 @@ int kk_read_pinned(const char *dir, struct kk_cfg *kc)
 	uint32_t zero = 0;
 	int fd, r;
 
-	snprintf(p, sizeof(p), "%s/config", dir);
+	kk_fmt(p, sizeof(p), "%s/config", dir);
 	fd = bpf_obj_get(p);
 	if (fd < 0)
 		return -1;

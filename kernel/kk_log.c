@@ -38,15 +38,15 @@ static int fd_holds(long pid, uint64_t ino, int *fd_out)
 	DIR *d;
 	ssize_t n;
 
-	snprintf(dir, sizeof(dir), "/proc/%ld/fd", pid);
-	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
+	kk_fmt(dir, sizeof(dir), "/proc/%ld/fd", pid);
+	kk_fmt(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
 	d = opendir(dir);
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		kk_fmt(link, sizeof(link), "%s/%s", dir, e->d_name);
 		n = readlink(link, got, sizeof(got) - 1);
 		if (n <= 0)
 			continue;
@@ -66,7 +66,7 @@ static void read_comm(long pid, char *buf, size_t cap)
 	char p[64];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
+	kk_fmt(p, sizeof(p), "/proc/%ld/comm", pid);
 	f = fopen(p, "re");
 	if (!f)
 		return;
@@ -84,7 +84,7 @@ static int find_holder(const char *cgroup, uint64_t ino, struct holder *h)
 
 	if (!ino)
 		return 0;
-	snprintf(p, sizeof(p), "%s/cgroup.procs", cgroup);
+	kk_fmt(p, sizeof(p), "%s/cgroup.procs", cgroup);
 	f = fopen(p, "re");
 	if (!f)
 		return 0;
@@ -186,7 +186,7 @@ static int add_one(struct reader_set *s, const char *base, const char *name,
 	    i >= KK_MAX_READ || kk_read_pinned(dir, &kc) != 0 ||
 	    kc.kind != KK_KIND_ATTACH || (only && strcmp(kc.cgroup, only) != 0))
 		return 0;
-	snprintf(p, sizeof(p), "%s/events", dir);
+	kk_fmt(p, sizeof(p), "%s/events", dir);
 	fd = bpf_obj_get(p);
 	if (fd < 0)
 		return 0;
@@ -198,7 +198,7 @@ static int add_one(struct reader_set *s, const char *base, const char *name,
 	close(fd);
 	if (!s->rb || i < 0)
 		return 0;
-	snprintf(s->names[s->n++], sizeof(s->names[0]), "%s", name);
+	kk_fmt(s->names[s->n++], sizeof(s->names[0]), "%s", name);
 	return 1;
 }
 
@@ -226,7 +226,7 @@ static void rebuild(struct reader_set *s, const char *base, const char *seen,
 	char copy[KK_MAX_READ * 258 + 1], *tok, *save = NULL;
 
 	set_free(s);
-	snprintf(copy, sizeof(copy), "%s", seen);
+	kk_fmt(copy, sizeof(copy), "%s", seen);
 	for (tok = strtok_r(copy, "/", &save); tok;
 	     tok = strtok_r(NULL, "/", &save))
 		add_one(s, base, tok, only);

@@ -183,9 +183,9 @@ int kk_bpffs_dir(char *buf, size_t cap, int create)
 			       strerror(errno));
 			return -1;
 		}
-		snprintf(root, sizeof(root), "%s", BPFFS_DEFAULT);
+		kk_fmt(root, sizeof(root), "%s", BPFFS_DEFAULT);
 	}
-	if ((size_t)snprintf(buf, cap, "%s/kashim", root) >= cap)
+	if (kk_fmt(buf, cap, "%s/kashim", root) != 0)
 		return -1;
 	if (create && mkdir(buf, 0700) != 0 && errno != EEXIST) {
 		kk_err("cannot create %s: %s", buf, strerror(errno));
@@ -207,8 +207,7 @@ int kk_resolve_cgroup(const char *given, char *buf, size_t cap, uint64_t *ino)
 		return -1;
 	/* A relative name is taken under the cgroup v2 mount. */
 	if (given[0] != '/') {
-		if ((size_t)snprintf(real, sizeof(real), "%s/%s", root, given) >=
-		    sizeof(real))
+		if (kk_fmt(real, sizeof(real), "%s/%s", root, given) != 0)
 			goto bad;
 		given = real;
 	}
@@ -270,7 +269,19 @@ static int first_line_of(char *const argv[], char *line, size_t cap)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+static int unit_cgroup(const char *unit, char *buf, size_t cap, int quiet);
+
 int kk_unit_cgroup(const char *unit, char *buf, size_t cap)
+{
+	return unit_cgroup(unit, buf, cap, 0);
+}
+
+int kk_unit_cgroup_quiet(const char *unit, char *buf, size_t cap)
+{
+	return unit_cgroup(unit, buf, cap, 1);
+}
+
+static int unit_cgroup(const char *unit, char *buf, size_t cap, int quiet)
 {
 	char line[PATH_MAX], root[PATH_MAX];
 	char *argv[] = { "systemctl", "show", "-p", "ControlGroup", "--value",
@@ -285,6 +296,8 @@ int kk_unit_cgroup(const char *unit, char *buf, size_t cap)
 		return -1;
 	if (first_line_of(argv, line, sizeof(line)) != 0 || line[0] != '/' ||
 	    strcmp(line, "/") == 0) {
+		if (quiet)
+			return -1;
 		kk_err("--unit '%s': systemd gives it no cgroup (is it running, "
 		       "and is systemd managing this machine?)", unit);
 		return -1;
@@ -324,8 +337,8 @@ static int move_procs(const char *dir, const char *dest)
 	long pid;
 	int moved = 0;
 
-	snprintf(src, sizeof(src), "%s/cgroup.procs", dir);
-	snprintf(dst, sizeof(dst), "%s/cgroup.procs", dest);
+	kk_fmt(src, sizeof(src), "%s/cgroup.procs", dir);
+	kk_fmt(dst, sizeof(dst), "%s/cgroup.procs", dest);
 	in = fopen(src, "re");
 	if (!in)
 		return 0;
@@ -369,7 +382,7 @@ int kk_unpin_dir(const char *dir)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		kk_fmt(p, sizeof(p), "%s/%s", dir, e->d_name);
 		if (unlink(p) != 0)
 			r = -1;
 	}

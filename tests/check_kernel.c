@@ -91,17 +91,39 @@ static int find_cg_root(void)
 	return r;
 }
 
-/* Processes and cgroups of this test, removed at exit whatever happened. */
-#define MAX_TRACK 16
-static struct kt_proc *procs[MAX_TRACK];
-static char cgroups[MAX_TRACK][PATH_MAX];
-static pid_t runs[MAX_TRACK];
-static int nprocs, ncgroups, nruns;
-
-static void track(struct kt_proc *p)
+/* What a test starts and makes is written down in a file of the runner's
+ * (the Check process that forks the tests): a failing test's process ends
+ * at once (no atexit, no checked teardown), so the runner's unchecked
+ * teardown, after each test case, ends what is left and removes it:
+ *   run PID    a kashim-kernel run: SIGTERM (it passes it on and cleans
+ *              up), then its process group killed, its cgroup emptied
+ *              (cgroup.kill), detached and removed
+ *   proc PID   another program: its process group killed
+ *   cg PATH    a cgroup of the test: emptied, detached, removed
+ *   file PATH  a log file: removed */
+static void track_path(char *buf, size_t cap, long runner)
 {
-	if (nprocs < MAX_TRACK)
-		procs[nprocs++] = p;
+	pathf(buf, cap, "/tmp/kashim-check-kernel.%ld", runner);
+}
+
+static void track(const char *what, const char *arg)
+{
+	char p[PATH_MAX];
+	FILE *f;
+
+	track_path(p, sizeof(p), (long)getppid());
+	f = fopen(p, "ae");
+	ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
+	fprintf(f, "%s %s\n", what, arg);
+	fclose(f);
+}
+
+static void track_pid(const char *what, pid_t pid)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%ld", (long)pid);
+	track(what, s);
 }
 
 /* Run argv (bounded), quietly; its exit status, or -1. */
@@ -118,35 +140,68 @@ static int quiet_run(const char *const *argv)
 	return r;
 }
 
-static void detach_path(const char *path)
-{
-	const char *argv[] = { kk_bin(), "detach", "--cgroup", path, NULL };
-
-	quiet_run(argv);
-}
-
-static void cleanup(void)
+static void empty_and_remove(const char *cg)
 {
 	char p[PATH_MAX];
+	const char *argv[] = { kk_bin(), "detach", "--cgroup", cg, NULL };
+	struct stat st;
+	FILE *f;
 	int i;
 
-	/* A run cleans up after a SIGTERM; give it the chance first. */
-	for (i = 0; i < nprocs; i++)
-		if (procs[i]->pid > 0) {
-			kill(procs[i]->pid, SIGTERM);
-			kt_wait(procs[i], 3000);
-			kt_kill(procs[i]);
+	if (stat(cg, &st) != 0)
+		return;
+	pathf(p, sizeof(p), "%s/cgroup.kill", cg);
+	f = fopen(p, "we");
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	quiet_run(argv);
+	for (i = 0; i < 100 && rmdir(cg) != 0 && errno == EBUSY; i++)
+		kt_sleep_ms(20);
+}
+
+static void gone_or_killed(pid_t pid, int wait_ms)
+{
+	long t0 = kt_now_ms();
+
+	while (kill(pid, 0) == 0 && kt_now_ms() - t0 < wait_ms)
+		kt_sleep_ms(20);
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+static void runner_cleanup(void)
+{
+	char p[PATH_MAX], what[16], arg[PATH_MAX];
+	FILE *f;
+
+	find_cg_root();
+	track_path(p, sizeof(p), (long)getpid());
+	f = fopen(p, "re");
+	if (!f)
+		return;
+	while (fscanf(f, "%15s %4095s", what, arg) == 2) {
+		pid_t pid = (pid_t)atol(arg);
+
+		if (strcmp(what, "run") == 0) {
+			char cg[PATH_MAX];
+
+			if (kill(pid, SIGTERM) == 0)
+				gone_or_killed(pid, 3000);
+			pathf(cg, sizeof(cg), "%s/kashim-run-%ld", cg_root,
+			      (long)pid);
+			empty_and_remove(cg);
+		} else if (strcmp(what, "proc") == 0) {
+			gone_or_killed(pid, 0);
+		} else if (strcmp(what, "cg") == 0) {
+			empty_and_remove(arg);
+		} else if (strcmp(what, "file") == 0) {
+			unlink(arg);
 		}
-	for (i = 0; i < ncgroups; i++) {
-		detach_path(cgroups[i]);
-		rmdir(cgroups[i]);
 	}
-	/* What a run killed above (or by the test) left: its cgroup, pin. */
-	for (i = 0; i < nruns; i++) {
-		pathf(p, sizeof(p), "%s/kashim-run-%ld", cg_root,
-		      (long)runs[i]);
-		detach_path(p);
-	}
+	fclose(f);
+	unlink(p);
 }
 
 /* Root, kashim-kernel built, cgroup v2 found, and a netns: else skip. */
@@ -159,20 +214,20 @@ static void cleanup(void)
 		ck_assert_msg(access(kk_bin(), X_OK) == 0, "%s missing",\
 			      kk_bin());				\
 		ck_assert_msg(find_cg_root() == 0, "no cgroup v2");	\
-		atexit(cleanup);					\
 		KT_NETNS();						\
 	} while (0)
 
 /* A cgroup of the test's own, below the v2 mount. */
 static const char *new_cgroup(const char *name)
 {
-	char *p = cgroups[ncgroups];
+	static char paths[8][PATH_MAX];
+	static int n;
+	char *p = paths[n++ % 8];
 
-	ck_assert(ncgroups < MAX_TRACK);
 	pathf(p, PATH_MAX, "%s/kashim-test-%ld-%s", cg_root, (long)getpid(),
-		 name);
+	      name);
+	track("cg", p);
 	ck_assert_msg(mkdir(p, 0755) == 0, "mkdir %s: %s", p, strerror(errno));
-	ncgroups++;
 	return p;
 }
 
@@ -201,9 +256,7 @@ static void spawn(struct kt_proc *p, char *const envp[], int run,
 	argv[n] = NULL;
 	ck_assert_msg(kt_spawn(p, (char *const *)argv, envp, NULL, 0) == 0,
 		      "spawn %s: %s", argv[0], strerror(errno));
-	track(p);
-	if (run && nruns < MAX_TRACK)
-		runs[nruns++] = p->pid;
+	track_pid(run ? "run" : "proc", p->pid);
 }
 
 static void need_line(struct kt_proc *p, const char *who, const char *prefix,
@@ -664,6 +717,27 @@ START_TEST(t_syncnt)
 }
 END_TEST
 
+/* Kernel mode is shipped beside the preload, never inside it: the
+ * library's only dependency stays libc. */
+START_TEST(t_library_without_libbpf)
+{
+	/* KASHIM_TESTLIB may list a sanitizer runtime first: the last word. */
+	const char *lib = strrchr(kt_testlib(), ' ');
+	const char *argv[] = { "/usr/bin/readelf", "-d",
+			       lib ? lib + 1 : kt_testlib(), NULL };
+	struct kt_proc p;
+	struct kt_env e;
+
+	kt_env_init(&e, 0);
+	ck_assert_msg(kt_run(&p, (char *const *)argv, e.v, NULL, 0, 15000) == 0,
+		      "readelf: %s", p.ebuf);
+	ck_assert_msg(strstr(p.obuf, "(NEEDED)") && !strstr(p.obuf, "libbpf"),
+		      "%s", p.obuf);
+	kt_proc_free(&p);
+	kt_env_free(&e);
+}
+END_TEST
+
 /* ---- the dead-peer line ---------------------------------------------- */
 
 static char log_path[PATH_MAX];
@@ -674,6 +748,7 @@ static void log_env(struct kt_env *e)
 	snprintf(log_path, sizeof(log_path), "/tmp/kashim-kernel-test-%ld.log",
 		 (long)getpid());
 	unlink(log_path);
+	track("file", log_path);
 	kt_env_add(e, "KASHIM_LOG=%s", log_path);
 }
 
@@ -763,6 +838,41 @@ static void log_case(const char *mode)
 	unlink(log_path);
 	kt_env_free(&e);
 }
+
+/* The accepting side: configured in softirq context, its line names the
+ * process that holds the socket (found by its inode), dir=in, and the
+ * local address is the listener's. */
+START_TEST(t_log_inbound)
+{
+	static struct kt_proc k;
+	const char *args[] = { kt_prog("kserver"), "-k", "127.0.0.1", "5557",
+			       NULL };
+	const char *text;
+	struct kt_env e;
+	int fd;
+
+	KK_SETUP();
+	log_env(&e);
+	spawn(&k, e.v, 1, args);
+	need_line(&k, "kserver", "listening", 10000, NULL, 0);
+	fd = connect_to("127.0.0.1", 5557);
+	need_line(&k, "kserver", "opts", 10000, NULL, 0);
+	drop_ports("5557");
+	need_line(&k, "kserver", "dead", THEORY_MS + MARGIN_MS, NULL, 0);
+	text = log_text(3000);
+	printf("MEASURE: kernel mode log, inbound: %s", text);
+	ck_assert_msg(count(text, "peer dead") == 1 &&
+		      strstr(text, "prog=kserver fd=4 dir=in "
+			     "local=127.0.0.1:5557 peer=127.0.0.1:") &&
+		      strstr(text, "error=ETIMEDOUT cause=keepalive"), "'%s'",
+		      text);
+	kt_close_stdin(&k);
+	kt_wait(&k, 5000);
+	close(fd);
+	unlink(log_path);
+	kt_env_free(&e);
+}
+END_TEST
 
 START_TEST(t_log_keepalive)
 {
@@ -1087,8 +1197,11 @@ START_TEST(t_systemd_restart)
 	{
 		const char *args[] = { "list", NULL };
 
+		char line[PATH_MAX + 64];
+
 		out = kk(&status, args, NULL);
-		ck_assert_msg(count(out, a) == 1 && !strstr(out, "stale"),
+		pathf(line, sizeof(line), "attached cgroup=%s ", a);
+		ck_assert_msg(count(out, a) == 1 && strstr(out, line),
 			      "list after restart: %s", out);
 	}
 }
@@ -1245,6 +1358,9 @@ static Suite *kernel_suite(void)
 	Suite *s = suite_create("kernel");
 	TCase *tc = tcase_create("detect");
 
+#define KK_TCASE(tc) tcase_add_unchecked_fixture(tc, NULL, runner_cleanup)
+	KK_TCASE(tc);
+
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, t_dynamic);
 	tcase_add_test(tc, t_static);
@@ -1256,6 +1372,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, t_ipv6);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("rules");
+	KK_TCASE(tc);
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, t_own_options_win);
 	tcase_add_test(tc, t_options_after_connect);
@@ -1265,16 +1382,20 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, t_direction);
 	tcase_add_test(tc, t_nontcp_untouched);
 	tcase_add_test(tc, t_syncnt);
+	tcase_add_test(tc, t_library_without_libbpf);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("log");
+	KK_TCASE(tc);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, t_log_keepalive);
 	tcase_add_test(tc, t_log_user_timeout);
 	tcase_add_test(tc, t_log_reset);
+	tcase_add_test(tc, t_log_inbound);
 	tcase_add_test(tc, t_preload_inside);
 	tcase_add_test(tc, t_log_reader);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("lifecycle");
+	KK_TCASE(tc);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, t_run_sigterm);
 	tcase_add_test(tc, t_run_sigint);

@@ -1,8 +1,9 @@
 /* kserver — accept one TCP connection, for the kernel-mode tests.
  *
- *   kserver HOST PORT    listen, print "listening", accept one, print its
- *                        options ("opts ..."), block in recv(), print
- *                        "dead err=..."
+ *   kserver [-k] HOST PORT   listen, print "listening", accept one, print
+ *                            its options ("opts ..."), block in recv(),
+ *                            print "dead err=..."; with -k, keep the
+ *                            socket open until stdin ends
  */
 #include "kpeer.h"
 
@@ -11,9 +12,14 @@ int main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t len;
 	char buf[64];
-	int l, fd, one = 1;
+	int l, fd, one = 1, keep = 0;
 	long r;
 
+	if (argc == 4 && strcmp(argv[1], "-k") == 0) {
+		keep = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 3)
 		return 2;
 	len = kp_addr(argv[1], atoi(argv[2]), &ss);
@@ -34,5 +40,7 @@ int main(int argc, char **argv)
 	kp_opts("opts", fd);
 	r = recv(fd, buf, sizeof(buf), 0);
 	kp_dead(r, errno);
+	while (keep && fgets(buf, sizeof(buf), stdin))
+		;
 	return 0;
 }

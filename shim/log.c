@@ -275,19 +275,25 @@ static int same_peer(int fd, const struct kashim_fd *e)
 	return memcmp(&sa.sin6_addr, e->addr, 16) == 0;
 }
 
-/* kashim's options are on it: keepalive, or the idle time in force when
- * the program turned keepalive on or off itself. */
-static int has_our_options(int fd, const struct kashim_fd *e)
+static int option_is(int fd, int level, int name, int want)
 {
 	int v = 0;
 
-	if (!(e->user_set & OPT_KEEPALIVE))
-		return getsockopt_int(fd, SOL_SOCKET, SO_KEEPALIVE, &v) == 0 &&
-		       v == 1;
-	if (!(e->user_set & OPT_IDLE))
-		return getsockopt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v) == 0 &&
-		       v == e->idle;
-	return 1;
+	return getsockopt_int(fd, level, name, &v) == 0 && v == want;
+}
+
+/* The options the entry says are in force are the socket's: keepalive on
+ * (unless the program set it itself) and the same idle, interval and
+ * count, kashim's or the program's own.  A socket made where kashim could
+ * not see it has the kernel's (7200/75/9) or its program's. */
+static int has_our_options(int fd, const struct kashim_fd *e)
+{
+	if (!(e->user_set & OPT_KEEPALIVE) &&
+	    !option_is(fd, SOL_SOCKET, SO_KEEPALIVE, 1))
+		return 0;
+	return option_is(fd, IPPROTO_TCP, TCP_KEEPIDLE, e->idle) &&
+	       option_is(fd, IPPROTO_TCP, TCP_KEEPINTVL, e->intvl) &&
+	       option_is(fd, IPPROTO_TCP, TCP_KEEPCNT, e->cnt);
 }
 
 /* The same socket kashim configured, still there, ended by the kernel?

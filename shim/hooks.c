@@ -255,9 +255,10 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
 
 /* close() leaves the fd's entry as it is.  Every hooked call that hands
  * out an fd number (socket, accept, dup) overwrites it, and an fd that
- * reaches the program some other way is told apart by its inode before a
- * line is written.  Wiping it here would cost a getpid() per close to stay
- * safe in vfork() children, which share our memory but not our fds. */
+ * reaches the program some other way is told apart, before a line is
+ * written, by its peer and options (log.c).  Wiping it here would cost a
+ * getpid() per close to stay safe in vfork() children, which share our
+ * memory but not our fds. */
 KASHIM_EXPORT int close(int fd)
 {
 	if (KASHIM_UNLIKELY(__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED)))

@@ -80,12 +80,33 @@ static inline int logging(void)
 	return __atomic_load_n(&kashim_logging, __ATOMIC_RELAXED);
 }
 
+/* This thread's errno, found once: a read that fails with EAGAIN while the
+ * log is on then costs two loads here, not a call into libc. */
+static __thread int *errno_at KASHIM_TLS;
+
+static inline int last_errno(void)
+{
+	int *p = errno_at;
+
+	if (KASHIM_UNLIKELY(!p))
+		errno_at = p = &errno;
+	return *p;
+}
+
 static inline void check_failure(int fd)
 {
-	int e = errno;
+	int e = last_errno();
 
 	if (KASHIM_UNLIKELY(is_dead_errno(e)))
 		kashim_report_dead(fd, e);
+}
+
+/* A call failed while the log is on: out of line, so the hook around the
+ * call keeps only fd across it (EAGAIN comes through here all day). */
+static __attribute__((noinline)) ssize_t failed(int fd, ssize_t r)
+{
+	check_failure(fd);
+	return r;
 }
 
 /* ---- socket, connect, listen ------------------------------------------- */
@@ -356,7 +377,7 @@ KASHIM_EXPORT void pthread_exit(void *ret)
 			return KASHIM_REAL(name) args; \
 		r = KASHIM_REAL(name) args; \
 		if (KASHIM_UNLIKELY(r < 0)) \
-			check_failure(fd); \
+			return (ret)failed(fd, r); \
 		return r; \
 	}
 

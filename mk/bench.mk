@@ -5,6 +5,8 @@
 #   make bench BENCH_ARGS='--compare /usr/lib/x86_64-linux-gnu/libkeepalive.so'
 #   make bench BENCH_ARGS='--modes connect,accept --rounds 9'
 #
+# Every run also has a "floor" column: build/bench/kashim-floor.so.
+#
 # The bench is built -O2 whatever CFLAGS says.  bench/fortify.c alone gets
 # -D_FORTIFY_SOURCE=2 so that its read() becomes __read_chk(); the other
 # unit has fortification off so that its read() stays plain read().  The
@@ -30,5 +32,13 @@ $(BENCH_BIN): build/bench/kashim-bench.o build/bench/fortify.o
 	  { echo "$@: does not import __read_chk (fortify not in effect)" >&2; \
 	    rm -f $@; exit 1; }
 
-bench: $(LIB) $(BENCH_BIN)
-	$(BENCH_BIN) --lib $(LIB) $(BENCH_ARGS)
+# The "floor" variant: a minimal preload that sets the same five options
+# on every TCP socket and keeps no state (bench/floor.c); never installed.
+BENCH_FLOOR := build/bench/kashim-floor.so
+
+$(BENCH_FLOOR): bench/floor.c mk/bench.mk
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< -ldl
+
+bench: $(LIB) $(BENCH_BIN) $(BENCH_FLOOR)
+	$(BENCH_BIN) --lib $(LIB) --floor $(BENCH_FLOOR) $(BENCH_ARGS)

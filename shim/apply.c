@@ -3,7 +3,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "apply.h"
 #include "estab.h"
@@ -44,17 +43,6 @@ static void set_peer(struct kashim_fd *e, const struct sockaddr *sa)
 	}
 }
 
-/* The inode identifies the socket when a line is written later; only the
- * log needs it, so only then is it worth the fstat. */
-static uint64_t inode_if_logging(int fd)
-{
-	struct stat st;
-
-	if (!kashim_logging || fstat(fd, &st) != 0)
-		return 0;
-	return (uint64_t)st.st_ino;
-}
-
 static int getsockopt_int(int fd, int level, int name, int *v)
 {
 	socklen_t len = sizeof(*v);
@@ -92,11 +80,40 @@ void kashim_set_plan(int fd, const struct kashim_plan *p)
 	set_options(fd, p);
 }
 
+/* How long after it began a connection can end only by a reset from a
+ * live peer, not by the kernel's timers: keepalive sends its first probe
+ * after the idle time (at least 1 s), the user timeout counts from unacked
+ * data, and the kernel's own retransmission limit (tcp_retries2, 15) takes
+ * minutes.  close() looks for an unread death only after that (log.c). */
+#define QUIET_MAX_MS 1000
+
+static int64_t quiet_ms(const struct kashim_fd *e)
+{
+	long ut = kashim_cfg.user_timeout;
+
+	if ((e->user_set & OPT_UT) && !kashim_cfg.override)
+		return 0;               /* the program's own: not known */
+	if (ut != KASHIM_UT_AUTO && ut > 0 && ut < QUIET_MAX_MS)
+		return ut;
+	return QUIET_MAX_MS;            /* auto is (idle + intvl*cnt) s >= 2 s */
+}
+
+/* Set when the entry is first configured; later (the program set an
+ * option of its own) it can only move earlier. */
+static void set_look(struct kashim_fd *e)
+{
+	int64_t look = e->born_ms ? e->born_ms + quiet_ms(e) : 0;
+
+	if (!(e->flags & FD_CONFIGURED) || look < e->look_ms)
+		e->look_ms = look;
+}
+
 static void mark_configured(struct kashim_fd *e, const struct kashim_plan *p)
 {
 	e->idle = (uint16_t)p->idle;
 	e->intvl = (uint16_t)p->intvl;
 	e->cnt = (uint8_t)p->cnt;
+	set_look(e);
 	e->flags |= FD_DECIDED | FD_CONFIGURED;
 }
 
@@ -181,7 +198,6 @@ int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	e.role = ROLE_OUT;
 	set_peer(&e, sa);
 	e.born_ms = kashim_logging ? kashim_now_ms() : 0;
-	e.ino = inode_if_logging(fd);
 	e.flags |= FD_DECIDED;
 	skip = filtered_out(KASHIM_DIR_OUT, e.port, e.family, e.addr);
 	if (!skip) {
@@ -352,6 +368,7 @@ static void accepted_entry(const struct kashim_fd *l,
 	if (peer)
 		set_peer(e, peer);
 	e->born_ms = kashim_logging ? kashim_now_ms() : 0;
+	set_look(e);
 }
 
 /* A listener that decides per peer (KASHIM_NETS, or it was left alone):
@@ -392,7 +409,6 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 		return;
 	}
 	accepted_entry(&l, have_peer ? peer : NULL, &e);
-	e.ino = inode_if_logging(nfd);
 	e.flags = FD_DECIDED;
 	if (l.flags & FD_PER_PEER) {    /* never also FD_CONFIGURED */
 		decide_per_peer(nfd, &l, &e, have_peer);
@@ -453,7 +469,6 @@ static int adopt(int fd, struct kashim_fd *e, struct kashim_plan *p)
 	local = local_port(fd);
 	e->role = (uint8_t)guess_role(local, e->port);
 	e->born_ms = kashim_now_ms();
-	e->ino = inode_if_logging(fd);
 	e->flags |= FD_DECIDED;
 	dir = e->role == ROLE_OUT ? KASHIM_DIR_OUT : KASHIM_DIR_IN;
 	if (filtered_out(dir, dir == KASHIM_DIR_OUT ? e->port : local,
@@ -461,6 +476,7 @@ static int adopt(int fd, struct kashim_fd *e, struct kashim_plan *p)
 		return 0;
 	kashim_plan_first(&kashim_cfg, e, 0, p);
 	mark_configured(e, p);
+	e->look_ms = 0;                 /* it began before kashim saw it */
 	return 1;
 }
 

@@ -64,8 +64,9 @@ struct kashim_fd {
 	uint16_t intvl;         /* TCP_KEEPINTVL in force (or the program's) */
 	uint16_t port;          /* network order: peer port, or a listener's own */
 	uint8_t addr[16];       /* peer address (IPv4 in the first 4 bytes) */
-	uint64_t ino;           /* socket inode when logging is on, else 0 */
-	int64_t born_ms;        /* CLOCK_MONOTONIC ms at connect/accept */
+	int64_t look_ms;        /* kashim_now_ms() from which close() looks
+				 * for a death nobody read (0: at any age) */
+	int64_t born_ms;        /* kashim_now_ms() at connect/accept */
 };
 
 _Static_assert(sizeof(struct kashim_fd) == 48, "fd entry must stay 48 bytes");

@@ -95,25 +95,52 @@ static inline int looking(void)
 	return kashim_io_looking();
 }
 
+/* This thread's errno, found once: a read that fails with EAGAIN while the
+ * log is on then costs two loads here, not a call into libc. */
+static __thread int *errno_at KASHIM_TLS;
+
+static inline int last_errno(void)
+{
+	int *p = errno_at;
+
+	if (KASHIM_UNLIKELY(!p))
+		errno_at = p = &errno;
+	return *p;
+}
+
 static inline void check_failure(int fd)
 {
-	int e = errno;
+	int e = last_errno();
 
 	if (KASHIM_UNLIKELY(is_dead_errno(e)))
 		kashim_report_dead(fd, e);
 }
 
-/* What the read/write hooks do after the call when they look: a failure
- * may be a death to log; a success on a connection waiting for its user
- * timeout shows it established.  Out of line, so that the hooks' fast
- * path stays a bare tail jump. */
-static __attribute__((noinline)) long looked(int fd, long r)
+/* What the read/write hooks do after the call when they look, out of
+ * line so that only fd lives across the call (EAGAIN comes through here
+ * all day) and the fast path stays a bare tail jump: a failure may be a
+ * death to log; a success on a connection waiting for its user timeout
+ * shows it established. */
+static __attribute__((noinline)) long failed(int fd, long r)
 {
-	if (KASHIM_UNLIKELY(r < 0))
-		check_failure(fd);
-	else if (KASHIM_UNLIKELY(kashim_ut_some_waiting()))
+	check_failure(fd);
+	return r;
+}
+
+static __attribute__((noinline)) long succeeded(int fd, long r)
+{
+	if (KASHIM_UNLIKELY(kashim_ut_some_waiting()))
 		kashim_ut_check(fd);
 	return r;
+}
+
+/* Only fd lives across the call: anything else read before it would need a
+ * register saved on the fast path too. */
+static inline long looked(int fd, long r)
+{
+	if (KASHIM_UNLIKELY(r < 0))
+		return failed(fd, r);
+	return succeeded(fd, r);
 }
 
 /* ---- socket, connect, listen ------------------------------------------- */
@@ -296,9 +323,10 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
 
 /* close() leaves the fd's entry as it is.  Every hooked call that hands
  * out an fd number (socket, accept, dup) overwrites it, and an fd that
- * reaches the program some other way is told apart by its inode before a
- * line is written.  Wiping it here would cost a getpid() per close to stay
- * safe in vfork() children, which share our memory but not our fds. */
+ * reaches the program some other way is told apart, before a line is
+ * written, by its peer and options (log.c).  Wiping it here would cost a
+ * getpid() per close to stay safe in vfork() children, which share our
+ * memory but not our fds. */
 static __attribute__((noinline)) void closing(int fd)
 {
 	if (__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED))

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,16 +259,74 @@ static unsigned user_timeout_of(int fd)
 	return v;
 }
 
-/* The same socket kashim configured, still there, ended by the kernel? */
+static int getsockopt_int(int fd, int level, int name, int *v)
+{
+	socklen_t len = sizeof(*v);
+
+	return KASHIM_REAL(getsockopt)(fd, level, name, v, &len);
+}
+
+/* The entry's peer is the socket's.  SO_PEERNAME answers even once the
+ * connection has ended (getpeername then says ENOTCONN); it wants the
+ * exact size of the family's address. */
+static int same_peer(int fd, const struct kashim_fd *e)
+{
+	struct sockaddr_in6 sa;
+	socklen_t len = e->family == AF_INET ? sizeof(struct sockaddr_in)
+					     : sizeof(sa);
+	static const uint8_t none[16];
+
+	if (e->port == 0 && memcmp(e->addr, none, sizeof(none)) == 0)
+		return 1;               /* accept could not tell: nothing to match */
+	memset(&sa, 0, sizeof(sa));
+	if (KASHIM_REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERNAME, &sa, &len) != 0 ||
+	    sa.sin6_family != e->family || sa.sin6_port != e->port)
+		return 0;
+	if (e->family == AF_INET)
+		return memcmp(&((struct sockaddr_in *)&sa)->sin_addr, e->addr,
+			      4) == 0;
+	return memcmp(&sa.sin6_addr, e->addr, 16) == 0;
+}
+
+static int option_is(int fd, int level, int name, int want)
+{
+	int v = 0;
+
+	return getsockopt_int(fd, level, name, &v) == 0 && v == want;
+}
+
+/* The options the entry says are in force are the socket's: keepalive on
+ * (unless the program set it itself) and the same idle, interval and
+ * count, kashim's or the program's own.  A socket made where kashim could
+ * not see it has the kernel's (7200/75/9) or its program's. */
+static int has_our_options(int fd, const struct kashim_fd *e)
+{
+	if (!(e->user_set & OPT_KEEPALIVE) &&
+	    !option_is(fd, SOL_SOCKET, SO_KEEPALIVE, 1))
+		return 0;
+	return option_is(fd, IPPROTO_TCP, TCP_KEEPIDLE, e->idle) &&
+	       option_is(fd, IPPROTO_TCP, TCP_KEEPINTVL, e->intvl) &&
+	       option_is(fd, IPPROTO_TCP, TCP_KEEPCNT, e->cnt);
+}
+
+/* The same socket kashim configured, still there, ended by the kernel?
+ * Hooked calls that hand out an fd number (socket, accept, dup*, fcntl)
+ * rewrite its entry, but a number closed behind kashim (a raw syscall,
+ * fclose, libc's own close) can be taken by a socket kashim never saw
+ * while the old entry stays.  So the entry must fit the socket: its peer,
+ * and kashim's options on it.  The inode, read now, tells dup'ed copies
+ * of one socket apart from other sockets (claim()). */
 static int read_death(int fd, const struct kashim_fd *e, int err,
-		      struct kashim_death *d)
+		      struct kashim_death *d, uint64_t *ino)
 {
 	struct kashim_tcp_info ti;
 	socklen_t len = sizeof(ti);
 	struct stat st;
 
-	if (e->ino && (fstat(fd, &st) != 0 || st.st_ino != e->ino))
+	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    !same_peer(fd, e) || !has_our_options(fd, e))
 		return -1;              /* the fd now names another file */
+	*ino = (uint64_t)st.st_ino;
 	memset(&ti, 0, sizeof(ti));
 	if (KASHIM_REAL(getsockopt)(fd, TCPINFO_LEVEL, TCPINFO_NAME, &ti,
 				    &len) != 0)
@@ -304,8 +363,6 @@ static int claim(int fd, uint64_t ino)
 	}
 	e.flags |= FD_LOGGED;
 	fdt_unlock(fd, &e);
-	if (!ino)
-		return 1;
 	return __atomic_exchange_n(&ring[ino % 64], ino, __ATOMIC_ACQ_REL) != ino;
 }
 
@@ -318,15 +375,16 @@ static void report_as(int fd, int err, int timeout_only)
 	struct kashim_dead d;
 	char msg[KASHIM_LINE_MAX];
 	const char *cause;
+	uint64_t ino = 0;
 
 	fdt_read(fd, &e);
 	if (e.kind != KIND_TCP || !(e.flags & FD_CONFIGURED) ||
 	    (e.flags & FD_LOGGED) || (e.role != ROLE_OUT && e.role != ROLE_IN))
 		return;
-	if (read_death(fd, &e, err, &death) != 0)
+	if (read_death(fd, &e, err, &death, &ino) != 0)
 		return;
 	cause = kashim_cause(&death);
-	if ((timeout_only && death.err != ETIMEDOUT) || !claim(fd, e.ino))
+	if ((timeout_only && death.err != ETIMEDOUT) || !claim(fd, ino))
 		return;
 	memset(&d, 0, sizeof(d));
 	d.cause = cause;
@@ -349,8 +407,12 @@ static void report(int fd, int err)
 /* A program may learn of the death from poll() (POLLERR) and close the
  * socket without reading the error (OpenBSD nc does): look before it goes.
  * poll() with no events reports a pending error without consuming it.
- * Not for a copy inherited through fork (a forking server's child closing
- * the parent's connections), nor in a vfork child. */
+ * Only once the kernel's timers could have ended the connection (look_ms,
+ * see apply.c): a younger one can only have been reset by a live peer, and
+ * short connections, the ones a busy program opens and closes all day,
+ * then cost no syscall here.  Not for a copy inherited through fork (a
+ * forking server's child closing the parent's connections), nor in a vfork
+ * child. */
 void kashim_report_on_close(int fd)
 {
 	struct kashim_fd e;
@@ -359,7 +421,8 @@ void kashim_report_on_close(int fd)
 
 	fdt_read(fd, &e);
 	if (e.kind == KIND_TCP && (e.flags & FD_CONFIGURED) &&
-	    !(e.flags & (FD_LOGGED | FD_FORKED)) && poll(&pfd, 1, 0) == 1 &&
+	    !(e.flags & (FD_LOGGED | FD_FORKED)) &&
+	    kashim_now_ms() >= e.look_ms && poll(&pfd, 1, 0) == 1 &&
 	    (pfd.revents & POLLERR) && !fdt_foreign())
 		report(fd, 0);
 	errno = saved;

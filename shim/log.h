@@ -33,7 +33,8 @@ void kashim_report_hidden_timeout(int fd);
 
 /* The program is closing fd: if the kernel had ended the connection with
  * an error the program never read, write its line now.  Costs one poll()
- * per close of a configured socket, and only while logging is on. */
+ * per close of a configured socket old enough for the kernel's timers to
+ * have ended it (the entry's look_ms), and only while logging is on. */
 void kashim_report_on_close(int fd);
 
 /* KASHIM_DEBUG: one line per decision.  what is "configured" or

@@ -54,7 +54,7 @@ static struct kashim_fd entry_of(uint32_t v, int role)
 	e.intvl = (uint16_t)(~v & 0xffff);
 	e.port = (uint16_t)(v & 0xffff);
 	memset(e.addr, (int)(v & 0xff), sizeof(e.addr));
-	e.ino = mix;
+	e.look_ms = (int64_t)mix;
 	e.born_ms = (int64_t)~mix;
 	return e;
 }
@@ -96,9 +96,9 @@ static int consistent(const struct kashim_fd *e)
 	for (i = 1; i < 16; i++)
 		if (e->addr[i] != e->addr[0])
 			return 0;
-	/* port gives the low 16 bits of v; ino gives v exactly (the
+	/* port gives the low 16 bits of v; look_ms gives v exactly (the
 	 * multiplier is odd, so it has an inverse modulo 2^64). */
-	v = (uint32_t)(e->ino * 0xf1de83e19937733dULL);
+	v = (uint32_t)((uint64_t)e->look_ms * 0xf1de83e19937733dULL);
 	if ((v & 0xffff) != e->port)
 		return 0;
 	want = entry_of(v, e->role);

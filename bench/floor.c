@@ -1,0 +1,58 @@
+/* kashim-floor: the least a keepalive preload can do, for `make bench`.
+ *
+ * It hooks socket() alone and puts kashim's five default options on every
+ * TCP socket it makes (SO_KEEPALIVE 1, TCP_KEEPIDLE 60, TCP_KEEPINTVL 10,
+ * TCP_KEEPCNT 6, TCP_USER_TIMEOUT 120000 ms: the auto value for those),
+ * there and then: five setsockopt calls per socket, no table, no log, no
+ * filter, no respect for the program's own options.  An accepted socket
+ * inherits the listener's.  The bench runs it as the "floor" variant, so
+ * its connect row is the cost no keepalive preload can avoid (the calls
+ * and the kernel's keepalive timers); kashim's rows are read against it.
+ * Built by mk/bench.mk; never installed.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#define FLOOR_EXPORT __attribute__((visibility("default")))
+
+static int (*real_socket)(int, int, int);
+
+__attribute__((constructor)) static void floor_init(void)
+{
+	real_socket = (int (*)(int, int, int))dlsym(RTLD_NEXT, "socket");
+}
+
+static void keepalive(int fd)
+{
+	static const int opts[5][3] = {
+		{ SOL_SOCKET, SO_KEEPALIVE, 1 },
+		{ IPPROTO_TCP, TCP_KEEPIDLE, 60 },
+		{ IPPROTO_TCP, TCP_KEEPINTVL, 10 },
+		{ IPPROTO_TCP, TCP_KEEPCNT, 6 },
+		{ IPPROTO_TCP, TCP_USER_TIMEOUT, 120000 },
+	};
+	int i;
+
+	for (i = 0; i < 5; i++)
+		setsockopt(fd, opts[i][0], opts[i][1], &opts[i][2], sizeof(int));
+}
+
+FLOOR_EXPORT int socket(int domain, int type, int protocol)
+{
+	int fd, saved;
+
+	if (!real_socket)
+		floor_init();
+	fd = real_socket(domain, type, protocol);
+	if (fd >= 0 && (domain == AF_INET || domain == AF_INET6) &&
+	    (type & 0xf) == SOCK_STREAM &&
+	    (protocol == 0 || protocol == IPPROTO_TCP)) {
+		saved = errno;
+		keepalive(fd);
+		errno = saved;
+	}
+	return fd;
+}

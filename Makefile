@@ -21,7 +21,7 @@ HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 SHIM_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE \
               -fPIC -fvisibility=hidden -pthread
 SHIM_LDFLAGS = -shared -Wl,-soname,libkashim.so -Wl,-z,now -Wl,-z,relro \
-               -Wl,--version-script=shim/libkashim.map
+               -Wl,--version-script=build/exports.map
 SHIM_LIBS = -ldl -pthread
 
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -45,7 +45,7 @@ build/shim/%.o: shim/%.c $(wildcard shim/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(LIB): $(SHIM_OBJS) shim/libkashim.map
+$(LIB): $(SHIM_OBJS) build/exports.map
 	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
 
 -include $(sort $(wildcard mk/*.mk))

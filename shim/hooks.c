@@ -29,36 +29,21 @@
 
 #define KASHIM_EXPORT __attribute__((visibility("default")))
 
-/* Hooks that some C libraries do not declare (musl: close_range, fcntl64
- * and glibc's fortified __*_chk entry points): our own prototypes, which
- * match glibc's where it has them. */
-/* They repeat glibc's own declarations where it has them (with
- * _GNU_SOURCE and fortification), hence the NOLINTs. */
-int close_range(unsigned lo, unsigned hi, int flags); /* NOLINT(readability-redundant-declaration) */
-int fcntl64(int fd, int cmd, ...); /* NOLINT(readability-redundant-declaration) */
-ssize_t __read_chk(int fd, void *b, size_t n, size_t bl); /* NOLINT(readability-redundant-declaration) */
-ssize_t __recv_chk(int fd, void *b, size_t n, size_t bl, int fl); /* NOLINT(readability-redundant-declaration) */
-ssize_t __recvfrom_chk(int fd, void *b, size_t n, size_t bl, int fl, /* NOLINT(readability-redundant-declaration) */
-		       struct sockaddr *sa, socklen_t *len);
-/* glibc's public aliases of read, write and send (GLIBC_2.2.5): a program
- * may link them by name. */
-ssize_t __read(int fd, void *b, size_t n);
-ssize_t __write(int fd, const void *b, size_t n);
-ssize_t __send(int fd, const void *b, size_t n, int fl);
-/* musl declares no preadv2/pwritev2 and makes sendfile64 a macro for
- * sendfile: the hooks keep glibc's names and prototypes. */
+/* Every hook is declared here from the one list (hooks.def), exported and
+ * with the list's prototype, which is also its real_X pointer's type: a
+ * body that does not match it does not compile.  This also declares what
+ * some C libraries do not (musl: close_range, fcntl64, preadv2, pwritev2
+ * and glibc's fortified __*_chk entry points; glibc's public aliases
+ * __read, __write and __send, which a program may link by name).  musl
+ * makes sendfile64 a macro for sendfile: the hook keeps glibc's name. */
 #undef sendfile64
-ssize_t preadv2(int fd, const struct iovec *v, int n, off_t off, int fl); /* NOLINT(readability-redundant-declaration) */
-ssize_t pwritev2(int fd, const struct iovec *v, int n, off_t off, int fl); /* NOLINT(readability-redundant-declaration) */
-ssize_t sendfile64(int out, int in, off64_t *off, size_t n); /* NOLINT(readability-redundant-declaration) */
-
-/* recvmmsg/sendmmsg take flags as int in glibc, unsigned in musl: the
- * hooks must match the header's prototype. */
-#ifdef __GLIBC__
-#define KASHIM_MMSG_FLAGS int
-#else
-#define KASHIM_MMSG_FLAGS unsigned
-#endif
+#define KASHIM_DECLARE_HOOK(ret, name, params) KASHIM_EXPORT ret name params;
+#define KASHIM_HOOK(ret, name, params, args, sys) \
+	KASHIM_DECLARE_HOOK(ret, name, params)
+#define KASHIM_HOOK_BY_HAND KASHIM_DECLARE_HOOK
+#define KASHIM_REAL_ONLY(ret, name, params, args, sys)
+#include "hooks.def"
+#undef KASHIM_DECLARE_HOOK
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)

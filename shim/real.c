@@ -1,10 +1,12 @@
 /* kashim — finding libc's functions behind our hooks.
  *
- * Every real_X pointer is first aimed at tramp_X, which initialises kashim
- * and forwards the call.  kashim_resolve_all() replaces the pointers with
- * what dlsym(RTLD_NEXT) finds.  A symbol that is missing (close_range on an
- * old libc, __read_chk on musl) or that resolves back into this library is
- * replaced by sys_X, the same call made as a raw syscall.
+ * Every real_X pointer (one per entry of hooks.def) is first aimed at
+ * tramp_X, which initialises kashim and forwards the call.
+ * kashim_resolve_all() replaces the pointers with what dlsym(RTLD_NEXT)
+ * finds.  A symbol that is missing (close_range on an old libc, __read_chk
+ * on musl) or that resolves back into this library is replaced by sys_X,
+ * the same call made as a raw syscall.  The entries marked BY_HAND there
+ * (fcntl, fcntl64, pthread_exit) are written out below.
  */
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -20,7 +22,10 @@ static __thread int resolving KASHIM_TLS;
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #define KASHIM_SYS_FALLBACK(ret, name, params, args, sys) \
 	static ret sys_##name params { return (ret)syscall sys; }
-KASHIM_REAL_FUNCS(KASHIM_SYS_FALLBACK)
+#define KASHIM_HOOK KASHIM_SYS_FALLBACK
+#define KASHIM_REAL_ONLY KASHIM_SYS_FALLBACK
+#define KASHIM_HOOK_BY_HAND(ret, name, params)
+#include "hooks.def"
 #undef KASHIM_SYS_FALLBACK
 #pragma GCC diagnostic pop
 
@@ -35,7 +40,10 @@ KASHIM_REAL_FUNCS(KASHIM_SYS_FALLBACK)
 		return KASHIM_REAL(name) args; \
 	} \
 	ret (*real_##name) params = tramp_##name;
-KASHIM_REAL_FUNCS(KASHIM_TRAMPOLINE)
+#define KASHIM_HOOK KASHIM_TRAMPOLINE
+#define KASHIM_REAL_ONLY KASHIM_TRAMPOLINE
+#define KASHIM_HOOK_BY_HAND(ret, name, params)
+#include "hooks.def"
 #undef KASHIM_TRAMPOLINE
 
 static int sys_fcntl(int fd, int cmd, ...)
@@ -121,7 +129,10 @@ void kashim_resolve_all(void)
 	void (*exit_fn)(void *) = sys_pthread_exit;
 
 	resolving = 1;
-	KASHIM_REAL_FUNCS(KASHIM_RESOLVE)
+#define KASHIM_HOOK KASHIM_RESOLVE
+#define KASHIM_REAL_ONLY KASHIM_RESOLVE
+#define KASHIM_HOOK_BY_HAND(ret, name, params)
+#include "hooks.def"
 	*(void **)&fcntl_fn = lookup_or("fcntl", (void *)sys_fcntl);
 	__atomic_store_n(&real_fcntl, fcntl_fn, __ATOMIC_RELEASE);
 	*(void **)&fcntl_fn = lookup_or("fcntl64", (void *)fcntl_fn);

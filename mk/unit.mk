@@ -8,9 +8,9 @@ CHECK_BINS  += $(addprefix build/tests/,$(UNIT_CHECKS))
 
 UNIT_HDRS := $(wildcard shim/*.h) Makefile mk/unit.mk
 
-build/tests/check_plan: tests/check_plan.c shim/plan.c shim/config.c $(UNIT_HDRS)
+build/tests/check_plan: tests/check_plan.c shim/plan.c shim/config.c build/tests/testlib.o $(UNIT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ tests/check_plan.c shim/plan.c shim/config.c $(CHECK_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ tests/check_plan.c shim/plan.c shim/config.c build/tests/testlib.o $(CHECK_LIBS)
 
 build/tests/check_logfmt: tests/check_logfmt.c shim/logfmt.c $(UNIT_HDRS)
 	@mkdir -p $(@D)

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "testlib.h"
 
 #define TIMEOUT 10
 #define MAX_WARN 8
@@ -1260,11 +1261,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kt_main(config_suite());
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fdtable.h"
+#include "testlib.h"
 
 #define TIMEOUT 10
 #define STRESS_TIMEOUT 120
@@ -865,15 +866,8 @@ static Suite *fdtable_suite(void)
 	return s;
 }
 
+/* kt_main runs each test in its own process: each needs a fresh table. */
 int main(void)
 {
-	SRunner *sr = srunner_create(fdtable_suite());
-	int failed;
-
-	/* Each test needs a fresh table: never run them in one process. */
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kt_main(fdtable_suite());
 }

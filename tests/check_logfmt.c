@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "logfmt.h"
+#include "testlib.h"
 
 #define TIMEOUT 10
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -818,11 +819,5 @@ static Suite *logfmt_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(logfmt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kt_main(logfmt_suite());
 }

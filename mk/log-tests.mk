@@ -22,16 +22,16 @@ LOG_CHECK_BINS := $(LOG_T)/check_log $(LOG_T)/check_log_more
 TEST_PROGS += $(LOG_PROG_BINS)
 CHECK_BINS += $(LOG_CHECK_BINS)
 
-$(LOG_T)/progs/log_peer: tests/progs/log_peer.c
+$(LOG_T)/progs/log_peer: tests/progs/log_peer.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(LOG_PROG_CFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0 -o $@ $<
 
-$(LOG_T)/progs/log_peer_fort: tests/progs/log_peer.c
+$(LOG_T)/progs/log_peer_fort: tests/progs/log_peer.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(LOG_PROG_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 \
 	  -o $@ $<
 
-$(LOG_T)/progs/log_threads: tests/progs/log_threads.c
+$(LOG_T)/progs/log_threads: tests/progs/log_threads.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(LOG_PROG_CFLAGS) -pthread -o $@ $<
 

@@ -9,7 +9,7 @@ SPLICE_CHECK := build/tests/check_splice
 TEST_PROGS += $(SPLICE_PROG)
 CHECK_BINS += $(SPLICE_CHECK)
 
-$(SPLICE_PROG): tests/progs/spliced.c tests/progs/addr.h
+$(SPLICE_PROG): tests/progs/spliced.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 

@@ -12,7 +12,7 @@ $(WRAP_T)/check_wrapper: tests/check_wrapper.c
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(CHECK_LIBS)
 
-$(WRAP_T)/wrap_sockprobe: tests/wrapper/sockprobe.c
+$(WRAP_T)/wrap_sockprobe: tests/wrapper/sockprobe.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(WRAP_CFLAGS) -o $@ $<
 

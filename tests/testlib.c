@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
-#include "progs/addr.h"
+#include "progs/prog.h"
 
 /* ---- paths ------------------------------------------------------------ */
 

@@ -34,6 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PROG_NAME "peer"
+/* Its caller reads "error WHAT: ..." on stdout. */
+#define PROG_DIE_PREFIX "error "
+#define PROG_DIE_FD 1
+#define PROG_DIE_STATUS 1
+#include "../progs/prog.h"
+
 #define MAXCONN 1100
 
 static long now_ms(void)
@@ -42,13 +49,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void die(const char *what) __attribute__((noreturn));
-static void die(const char *what)
-{
-	printf("error %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 static const char *errname(int e)

@@ -28,7 +28,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
+#define PROG_NAME "dpeer"
+#include "prog.h"
 
 static long now_ms(void)
 {
@@ -36,12 +37,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "dpeer: %s: %s\n", what, strerror(errno));
-	exit(2);
 }
 
 static socklen_t make_addr(const char *addr, int port,

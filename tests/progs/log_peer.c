@@ -58,7 +58,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
+#define PROG_NAME "log_peer"
+#include "prog.h"
 
 static char rbuf[512];
 static size_t rlen = sizeof rbuf;       /* not a constant: see main() */
@@ -77,12 +78,6 @@ static void sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "log_peer: %s: %s\n", what, strerror(errno));
-	exit(2);
 }
 
 static const char *ename(int e)

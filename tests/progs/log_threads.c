@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PROG_NAME "log_threads"
+#include "prog.h"
+
 #define MAXD 64
 #define CHURNERS 3
 
@@ -38,12 +41,6 @@ static int dead_count;          /* atomic */
 static int recv_done;           /* atomic: readers finished */
 static int ndoomed;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "log_threads: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static void say(const char *fmt, const char *arg)
 {

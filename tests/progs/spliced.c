@@ -35,7 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#define PROG_NAME "spliced"
+#include "prog.h"
 
 /* glibc exports these (GLIBC_2.2.5) without declaring them. */
 ssize_t __read(int fd, void *b, size_t n);
@@ -50,12 +51,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "spliced: %s: %s\n", what, strerror(errno));
-	exit(2);
 }
 
 static void fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t cap)

@@ -2,7 +2,7 @@
  * calls that bypass read() and write(): splice, sendfile, preadv2,
  * pwritev2, and glibc's public aliases __read, __write, __send.  Knows
  * nothing of kashim and sets no TCP option of its own; the test process
- * is the other end (logutil's lu_start protocol).
+ * is the other end (testlib's kt_rig_start protocol).
  *
  *   spliced out ADDR PORT ACTION     connect to ADDR:PORT
  *   spliced in  ADDR PORT ACTION     listen, print "listening", accept one

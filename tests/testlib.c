@@ -865,25 +865,7 @@ void kt_fmt_addr(char *buf, size_t cap, const char *addr, int port)
 
 void kt_local_addr(int fd, char *buf, size_t cap)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char ip[INET6_ADDRSTRLEN];
-
-	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
-	snprintf(buf, cap, "-");
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-		snprintf(buf, cap, "%s:%d", ip, ntohs(a->sin_port));
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-		snprintf(buf, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
-	}
+	(void)prog_local_addr(fd, buf, cap);
 }
 
 /* ---- a program under test with the test process as its peer ----------- */

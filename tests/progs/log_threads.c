@@ -52,24 +52,8 @@ static void say(const char *fmt, const char *arg)
 
 static void local_str(int fd, char *buf, size_t cap)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char ip[INET6_ADDRSTRLEN];
-
-	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+	if (prog_local_addr(fd, buf, cap) < 0)
 		die("getsockname");
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-		snprintf(buf, cap, "%s:%d", ip, ntohs(a->sin_port));
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-		snprintf(buf, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
-	}
 }
 
 static void count_result(ssize_t r)

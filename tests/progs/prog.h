@@ -48,6 +48,42 @@ static inline socklen_t kt_make_addr(const char *addr, int port,
 	return 0;
 }
 
+/* "127.0.0.1:40312" or "[::1]:40312"; "-" for any other family. */
+static inline void prog_fmt_addr(const struct sockaddr_storage *ss,
+				 char *buf, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+		snprintf(buf, cap, "%s:%d", ip, ntohs(a->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+		snprintf(buf, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
+	} else {
+		snprintf(buf, cap, "-");
+	}
+}
+
+/* fd's local address, written as prog_fmt_addr does.  Returns 0, or -1
+ * (buf "-") when getsockname fails. */
+static inline int prog_local_addr(int fd, char *buf, size_t cap)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
+	snprintf(buf, cap, "-");
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	prog_fmt_addr(&ss, buf, cap);
+	return 0;
+}
+
 /* 127.0.0.1:port. */
 static inline struct sockaddr_in prog_loopback4(int port)
 {
@@ -109,6 +145,52 @@ static inline void die(const char *what)
 	fflush(stdout);
 	prog_say(PROG_DIE_FD, PROG_DIE_PREFIX "%s: %s", what, strerror(e));
 	exit(PROG_DIE_STATUS);
+}
+
+/* kt_make_addr, or PROG_DIE_PREFIX "bad address ADDR" and exit 2 (a
+ * usage error). */
+static inline socklen_t prog_addr(const char *addr, int port,
+				  struct sockaddr_storage *ss)
+{
+	socklen_t len = kt_make_addr(addr, port, ss);
+
+	if (!len) {
+		fflush(stdout);
+		prog_say(PROG_DIE_FD, PROG_DIE_PREFIX "bad address %s", addr);
+		exit(2);
+	}
+	return len;
+}
+
+/* A TCP socket connected to addr:port (blocking); dies on failure. */
+static inline int prog_dial(const char *addr, int port,
+			    struct sockaddr_storage *ss)
+{
+	socklen_t len = prog_addr(addr, port, ss);
+	int fd = socket(ss->ss_family, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (connect(fd, (struct sockaddr *)ss, len) < 0)
+		die("connect");
+	return fd;
+}
+
+/* A TCP listener on addr:port with SO_REUSEADDR, backlog 4; dies on
+ * failure. */
+static inline int prog_listen(const char *addr, int port,
+			      struct sockaddr_storage *ss)
+{
+	socklen_t len = prog_addr(addr, port, ss);
+	int one = 1, lfd = socket(ss->ss_family, SOCK_STREAM, 0);
+
+	if (lfd < 0)
+		die("socket");
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+		die("setsockopt SO_REUSEADDR");
+	if (bind(lfd, (struct sockaddr *)ss, len) < 0 || listen(lfd, 4) < 0)
+		die("bind/listen");
+	return lfd;
 }
 #endif
 

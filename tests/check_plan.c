@@ -451,12 +451,23 @@ static const struct {
 	{ "in", ROLE_IN }, { "out", ROLE_OUT }, { "listen", ROLE_LISTEN },
 };
 
+/* One word of plan_words; fails the test for any other. */
+static int plan_word(const char *word)
+{
+	int i;
+
+	for (i = 0; i < N(plan_words); i++)
+		if (strcmp(word, plan_words[i].word) == 0)
+			return plan_words[i].value;
+	ck_abort_msg("unknown word '%s'", word);
+	return 0;
+}
+
 /* "idle|cnt" → OPT_IDLE | OPT_CNT; a number stands for itself. */
 static long plan_value(const char *v)
 {
 	long sum = 0;
 	char word[32];
-	int i;
 
 	if ((*v >= '0' && *v <= '9') || *v == '-')
 		return strtol(v, NULL, 10);
@@ -466,11 +477,7 @@ static long plan_value(const char *v)
 		ck_assert_msg(len < sizeof(word), "word too long: %s", v);
 		memcpy(word, v, len);
 		word[len] = '\0';
-		for (i = 0; i < N(plan_words); i++)
-			if (strcmp(word, plan_words[i].word) == 0)
-				break;
-		ck_assert_msg(i < N(plan_words), "unknown word '%s'", word);
-		sum |= plan_words[i].value;
+		sum |= plan_word(word);
 		v += len + (v[len] == '|');
 	}
 	return sum;
@@ -520,6 +527,19 @@ static void plan_set(const char *key, long v, void *arg)
 	else ck_abort_msg("%s: unknown setting '%s'", s->where, key);
 }
 
+/* The row of order[] for "TCP_SYNCNT" etc.; fails the test for any other
+ * name. */
+static int order_index(const char *text, const char *where)
+{
+	int i;
+
+	for (i = 0; i < N(order); i++)
+		if (strcmp(text, order[i].text) == 0)
+			return i;
+	ck_abort_msg("%s: unknown result '%s'", where, text);
+	return 0;
+}
+
 static void plan_want(const char *key, long want, void *arg)
 {
 	const struct plan_state *s = arg;
@@ -534,11 +554,7 @@ static void plan_want(const char *key, long want, void *arg)
 	else if (strcmp(key, "user_timeout") == 0) got = p->user_timeout;
 	else if (strcmp(key, "ut_later") == 0) got = p->ut_later;
 	else {
-		for (i = 0; i < N(order); i++)
-			if (strcmp(key, order[i].text) == 0)
-				break;
-		ck_assert_msg(i < N(order), "%s: unknown result '%s'",
-			      s->where, key);
+		i = order_index(key, s->where);
 		got = planned(p, order[i].level, order[i].name);
 	}
 	ck_assert_msg(got == want, "%s: %s is %ld, want %ld (plan '%s')",
@@ -656,33 +672,24 @@ END_TEST
 
 /* ------------------------------------------------------------- suite */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_set_timeout(tc, TIMEOUT);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 static Suite *plan_suite(void)
 {
 	Suite *s = suite_create("plan");
 	TCase *tc;
 
-	tc = tcase(s, "is_tcp");
+	tc = kt_tcase(s, "is_tcp", TIMEOUT);
 	tcase_add_loop_test(tc, is_tcp_table, 0, N(sockets));
 
-	tc = tcase(s, "option bits");
+	tc = kt_tcase(s, "option bits", TIMEOUT);
 	tcase_add_test(tc, option_bits_of_managed_options);
 	tcase_add_test(tc, option_bits_are_distinct);
 	tcase_add_test(tc, option_bits_of_other_options);
 
-	tc = tcase(s, "first");
+	tc = kt_tcase(s, "first", TIMEOUT);
 	tcase_add_loop_test(tc, first_table, 0, N(first_cases));
 	tcase_add_loop_test(tc, first_every_user_set_combination, 0, 256);
 
-	tc = tcase(s, "after user");
+	tc = kt_tcase(s, "after user", TIMEOUT);
 	tcase_add_loop_test(tc, after_table, 0, N(after_cases));
 	return s;
 }

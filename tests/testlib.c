@@ -646,6 +646,15 @@ void kt_assert_preloaded(const struct kt_proc *p)
 		      kt_testlib(), p->ebuf);
 }
 
+TCase *kt_tcase(Suite *s, const char *name, int seconds)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, seconds);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
 int kt_main(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

@@ -192,8 +192,13 @@ void kt_sleep_ms(long ms);
  * ld.so says "cannot be preloaded" on its stderr. */
 void kt_assert_preloaded(const struct kt_proc *p);
 
-/* Run a Check suite in fork mode; returns the process exit status. */
+/* A new test case called name in s, each of its tests bounded to seconds
+ * (Check's tcase_set_timeout): a deadlock fails instead of hanging. */
 struct Suite;
+struct TCase;
+struct TCase *kt_tcase(struct Suite *s, const char *name, int seconds);
+
+/* Run a Check suite in fork mode; returns the process exit status. */
 int kt_main(struct Suite *s);
 
 /* ---- dead-peer lines, and the test process as a program's peer ------ */

@@ -182,15 +182,15 @@ static inline int prog_listen(const char *addr, int port,
 			      struct sockaddr_storage *ss)
 {
 	socklen_t len = prog_addr(addr, port, ss);
-	int one = 1, lfd = socket(ss->ss_family, SOCK_STREAM, 0);
+	int one = 1, fd = socket(ss->ss_family, SOCK_STREAM, 0);
 
-	if (lfd < 0)
+	if (fd < 0)
 		die("socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
 		die("setsockopt SO_REUSEADDR");
-	if (bind(lfd, (struct sockaddr *)ss, len) < 0 || listen(lfd, 4) < 0)
+	if (bind(fd, (struct sockaddr *)ss, len) < 0 || listen(fd, 4) < 0)
 		die("bind/listen");
-	return lfd;
+	return fd;
 }
 #endif
 

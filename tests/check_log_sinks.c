@@ -499,16 +499,14 @@ END_TEST
 static Suite *log_sinks_suite(void)
 {
 	Suite *s = suite_create("log_sinks");
-	TCase *sinks = tcase_create("sinks");
+	TCase *sinks = kt_tcase(s, "sinks", 60);
 
-	tcase_set_timeout(sinks, 60);
 	tcase_add_test(sinks, t_sink_syslog);
 	tcase_add_test(sinks, t_sink_file_two_procs);
 	tcase_add_test(sinks, t_sink_file_debug);
 	tcase_add_test(sinks, t_sink_file_unopenable);
 	tcase_add_test(sinks, t_sink_file_setuid);
 	tcase_add_test(sinks, t_daemon_closes_fds);
-	suite_add_tcase(s, sinks);
 	return s;
 }
 

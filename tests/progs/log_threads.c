@@ -122,27 +122,6 @@ static void *acceptor(void *arg)
 	return NULL;
 }
 
-static void set_addr(const char *addr, int port, struct sockaddr_storage *ss,
-		     socklen_t *len)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof *a4;
-	} else if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof *a6;
-	} else {
-		fprintf(stderr, "log_threads: bad address %s\n", addr);
-		exit(2);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	pthread_t d[MAXD], c[CHURNERS], a;
@@ -154,9 +133,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ndoomed = atoi(argv[3]);
-	set_addr(argv[1], atoi(argv[2]), &dead_ss,
-		 &dead_len);
-	set_addr(argv[1], 0, &churn_ss, &churn_len);
+	dead_len = prog_addr(argv[1], atoi(argv[2]), &dead_ss);
+	churn_len = prog_addr(argv[1], 0, &churn_ss);
 	lfd = socket(churn_ss.ss_family, SOCK_STREAM, 0);
 	if (lfd < 0)
 		die("socket");

@@ -44,63 +44,27 @@ static void silent_case(const char *prog, const char *dir, const char *addr,
 	kt_rig_free(&r);
 }
 
-START_TEST(t_out4_recv)
+/* One row per kind of call: the program blocks in act on a connection in
+ * direction dir over addr. */
+static const struct {
+	const char *label, *dir, *addr, *act;
+} silent_rows[] = {
+	{ "out IPv4 recv keepalive", "out", "127.0.0.1", "recv" },
+	{ "out IPv6 recv keepalive", "out", "::1", "recv" },
+	{ "in IPv4 read keepalive", "in", "127.0.0.1", "read" },
+	{ "in IPv6 recv keepalive", "in", "::1", "recv" },
+	{ "out IPv4 readv keepalive", "out", "127.0.0.1", "readv" },
+	{ "in IPv4 recvmsg keepalive", "in", "127.0.0.1", "recvmsg" },
+};
+
+START_TEST(t_silent)
 {
-	static const struct kt_want w = { "out IPv4 recv keepalive", "out",
-				       "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 };
+	const struct kt_want w = KT_WANT_KEEPALIVE(silent_rows[_i].label,
+						   silent_rows[_i].dir);
 
 	KT_NETNS();
-	silent_case("log_peer", "out", "127.0.0.1", "recv", &w);
-}
-END_TEST
-
-START_TEST(t_out6_recv)
-{
-	static const struct kt_want w = { "out IPv6 recv keepalive", "out",
-				       "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "out", "::1", "recv", &w);
-}
-END_TEST
-
-START_TEST(t_in4_read)
-{
-	static const struct kt_want w = { "in IPv4 read keepalive", "in",
-				       "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "in", "127.0.0.1", "read", &w);
-}
-END_TEST
-
-START_TEST(t_in6_recv)
-{
-	static const struct kt_want w = { "in IPv6 recv keepalive", "in",
-				       "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "in", "::1", "recv", &w);
-}
-END_TEST
-
-START_TEST(t_out4_readv)
-{
-	static const struct kt_want w = { "out IPv4 readv keepalive", "out",
-				       "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "out", "127.0.0.1", "readv", &w);
-}
-END_TEST
-
-START_TEST(t_in4_recvmsg)
-{
-	static const struct kt_want w = { "in IPv4 recvmsg keepalive", "in",
-				       "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "in", "127.0.0.1", "recvmsg", &w);
+	silent_case("log_peer", silent_rows[_i].dir, silent_rows[_i].addr,
+		    silent_rows[_i].act, &w);
 }
 END_TEST
 
@@ -143,8 +107,8 @@ static int references(const char *path, const char *sym)
  * __read_chk: kashim must see it too. */
 START_TEST(t_fortified_read)
 {
-	static const struct kt_want w = { "out IPv4 __read_chk keepalive", "out",
-				       "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 };
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("out IPv4 __read_chk keepalive", "out");
 
 	ck_assert_msg(references(kt_prog("log_peer_fort"), "__read_chk"),
 		      "log_peer_fort does not call __read_chk: the case "
@@ -212,9 +176,8 @@ END_TEST
 START_TEST(t_epoll_so_error)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	static const struct kt_want w = { "out IPv4 epoll+SO_ERROR keepalive",
-				       "out", "ETIMEDOUT", "keepalive",
-				       KT_THEORY_MS, 0 };
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("out IPv4 epoll+SO_ERROR keepalive", "out");
 	struct kt_rig r;
 
 	KT_NETNS();
@@ -235,9 +198,8 @@ END_TEST
 START_TEST(t_poll_then_close)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	static const struct kt_want w = { "poll POLLERR then close", "out",
-					  "ETIMEDOUT", "keepalive",
-					  KT_THEORY_MS, 0 };
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("poll POLLERR then close", "out");
 	struct kt_rig r;
 
 	KT_NETNS();
@@ -457,8 +419,7 @@ START_TEST(t_high_fd_recv)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "LOG_PEER_MOVE_FD=15000", NULL };
-	static const struct kt_want w = { "fd 15000 recv", "out", "ETIMEDOUT",
-					  "keepalive", KT_THEORY_MS, 0 };
+	static const struct kt_want w = KT_WANT_KEEPALIVE("fd 15000 recv", "out");
 	struct kt_rig r;
 
 	KT_NETNS();
@@ -723,8 +684,8 @@ END_TEST
 START_TEST(t_debug_configured)
 {
 	static const char *const env[] = { "KASHIM_DEBUG=1", NULL };
-	static const struct kt_want w = { "debug: dead line with log off", "out",
-				       "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 };
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("debug: dead line with log off", "out");
 	const char *line;
 	char want[256];
 	struct kt_rig r;
@@ -789,23 +750,16 @@ END_TEST
 static Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
-	TCase *calls = tcase_create("calls");
-	TCase *causes = tcase_create("causes");
-	TCase *none = tcase_create("nothing");
-	TCase *debug = tcase_create("debug");
+	TCase *calls = kt_tcase(s, "calls", 30);
+	TCase *causes = kt_tcase(s, "causes", 30);
+	TCase *none = kt_tcase(s, "nothing", 30);
+	TCase *debug = kt_tcase(s, "debug", 30);
 
-	tcase_set_timeout(calls, 30);
-	tcase_add_test(calls, t_out4_recv);
-	tcase_add_test(calls, t_out6_recv);
-	tcase_add_test(calls, t_in4_read);
-	tcase_add_test(calls, t_in6_recv);
-	tcase_add_test(calls, t_out4_readv);
-	tcase_add_test(calls, t_in4_recvmsg);
+	tcase_add_loop_test(calls, t_silent, 0, KT_N(silent_rows));
 	tcase_add_test(calls, t_fortified_read);
 	tcase_add_test(calls, t_epoll_so_error);
 	tcase_add_test(calls, t_poll_then_close);
-	tcase_add_loop_test(calls, t_call_rows, 0,
-			    (int)(sizeof call_rows / sizeof call_rows[0]));
+	tcase_add_loop_test(calls, t_call_rows, 0, KT_N(call_rows));
 	tcase_add_test(calls, t_watch_out4);
 	tcase_add_test(calls, t_watch_in6);
 	tcase_add_test(calls, t_watch_reset_first_probe);
@@ -814,16 +768,12 @@ static Suite *log_suite(void)
 	tcase_add_test(calls, t_high_fd_watch);
 	tcase_add_test(calls, t_stderr_redirected);
 	tcase_add_test(calls, t_prog_name_quoted);
-	suite_add_tcase(s, calls);
 
-	tcase_set_timeout(causes, 30);
 	tcase_add_test(causes, t_cause_user_timeout);
 	tcase_add_test(causes, t_cause_zero_window);
 	tcase_add_test(causes, t_cause_reset);
 	tcase_add_test(causes, t_cause_unreachable);
-	suite_add_tcase(s, causes);
 
-	tcase_set_timeout(none, 30);
 	tcase_add_test(none, t_peer_closes_nothing);
 	tcase_add_test(none, t_prog_closes_nothing);
 	tcase_add_test(none, t_connect_refused_nothing);
@@ -831,13 +781,10 @@ static Suite *log_suite(void)
 	tcase_add_test(none, t_connect_unreachable_nothing);
 	tcase_add_test(none, t_control_log_off);
 	tcase_add_test(none, t_control_no_preload);
-	suite_add_tcase(s, none);
 
-	tcase_set_timeout(debug, 30);
 	tcase_add_test(debug, t_debug_configured);
 	tcase_add_test(debug, t_debug_skipped);
 	tcase_add_test(debug, t_debug_skipped_direction);
-	suite_add_tcase(s, debug);
 	return s;
 }
 

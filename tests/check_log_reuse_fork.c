@@ -346,9 +346,8 @@ END_TEST
 START_TEST(t_vfork)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	static const struct kt_want w = { "vfork child closed fds", "out",
-					  "ETIMEDOUT", "keepalive",
-					  KT_THEORY_MS, 0 };
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("vfork child closed fds", "out");
 	const char *argv[] = { kt_prog("log_peer"), "vfork", "127.0.0.1",
 			       "5555", NULL };
 	struct kt_rig r;
@@ -537,8 +536,7 @@ static Suite *log_reuse_fork_suite(void)
 	TCase *reuse = kt_tcase(s, "reuse", 30);
 	TCase *procs = kt_tcase(s, "procs", 40);
 
-	tcase_add_loop_test(reuse, t_reuse_close, 0,
-			    (int)(sizeof reuse_close_rows / sizeof reuse_close_rows[0]));
+	tcase_add_loop_test(reuse, t_reuse_close, 0, KT_N(reuse_close_rows));
 	tcase_add_test(reuse, t_reuse_fclose_socket);
 	tcase_add_test(reuse, t_reuse_fclose_syscall);
 	tcase_add_test(reuse, t_reuse_dup2);

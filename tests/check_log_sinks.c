@@ -76,8 +76,7 @@ static char *slurp(const char *path)
  * LOG_WARNING), nothing on stderr, nothing more. */
 START_TEST(t_sink_syslog)
 {
-	static const struct kt_want w = { "syslog", "out", "ETIMEDOUT",
-					  "keepalive", KT_THEORY_MS, 0 };
+	static const struct kt_want w = KT_WANT_KEEPALIVE("syslog", "out");
 	char path[128], envs[160], msg[1024];
 	const char *env[] = { "KASHIM_LOG=syslog", envs, NULL };
 	struct sockaddr_un sun;

@@ -198,6 +198,9 @@ struct Suite;
 struct TCase;
 struct TCase *kt_tcase(struct Suite *s, const char *name, int seconds);
 
+/* The number of rows of a table, for tcase_add_loop_test. */
+#define KT_N(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
 /* Run a Check suite in fork mode; returns the process exit status. */
 int kt_main(struct Suite *s);
 
@@ -231,6 +234,11 @@ struct kt_want {
 	long theory_ms;         /* from t0 (below) to the death */
 	long late_ms;           /* allowance after it; 0: KT_MARGIN_MS */
 };
+
+/* The common case: a keepalive death (ETIMEDOUT) in direction dir ("in",
+ * "out") after KT_THEORY_MS, with the default allowance. */
+#define KT_WANT_KEEPALIVE(label, dir)					\
+	{ (label), (dir), "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 }
 
 /* One dead-peer line, split into its fields. */
 struct kt_dead {

@@ -155,69 +155,67 @@ END_TEST
 
 /* fdopen + fclose: libc closes A behind the hooks; B = socket() on the
  * same number: the line is B's. */
-START_TEST(t_reuse_fclose_socket)
+static void judge_fclose_socket(struct kt_proc *p, int a, int b)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr",
-					   "KASHIM_WATCH=1", NULL };
-	const char *argv[] = { kt_prog("log_peer"), "fclose", "127.0.0.1",
-			       "5555", "5556", "socket", NULL };
-	struct kt_proc p;
-	int a, b;
-
-	KT_NETNS();
-	two_conns(&p, argv, env, &a, &b, NULL, 0);
+	(void)a; /* unused */
 	kt_abort(b);
-	judge_b(&p, "fclose then socket()", 1);
-	ck_assert(strstr(p.ebuf, "fd ") == NULL);
-	kt_proc_free(&p);
-	close(a);
+	judge_b(p, "fclose then socket()", 1);
+	ck_assert(strstr(p->ebuf, "fd ") == NULL);
 }
-END_TEST
 
 /* fdopen + fclose, then a socket kashim never saw (raw syscalls) on that
  * number is reset: kashim did not configure it, and A's stale entry must
  * not produce a line about A (nor about B). */
-START_TEST(t_reuse_fclose_syscall)
+static void judge_fclose_syscall(struct kt_proc *p, int a, int b)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr",
-					   "KASHIM_WATCH=1", NULL };
-	const char *argv[] = { kt_prog("log_peer"), "fclose", "127.0.0.1",
-			       "5555", "5556", "syscall", NULL };
-	struct kt_proc p;
-	int a, b;
-
-	KT_NETNS();
-	two_conns(&p, argv, env, &a, &b, NULL, 0);
-	ck_assert(strstr(p.ebuf, "fd ") == NULL);
+	(void)a; /* unused */
+	ck_assert(strstr(p->ebuf, "fd ") == NULL);
 	kt_abort(b);
-	ck_assert(kt_wait_line(&p, "result=ECONNRESET", 3000, NULL, 0) == 0);
-	kt_settle(&p, KT_SETTLE_MS);
-	ck_assert_msg(kt_count_lines(p.ebuf, "peer dead") == 0,
-		      "a stale line:\n%s", kt_tail(p.ebuf));
-	kt_proc_free(&p);
-	close(a);
+	ck_assert(kt_wait_line(p, "result=ECONNRESET", 3000, NULL, 0) == 0);
+	kt_settle(p, KT_SETTLE_MS);
+	ck_assert_msg(kt_count_lines(p->ebuf, "peer dead") == 0,
+		      "a stale line:\n%s", kt_tail(p->ebuf));
 }
-END_TEST
 
 /* dup2(B, A): A's number now holds B; B's reset gives one line, B's (its
  * peer, local address and age), on A's number. */
-START_TEST(t_reuse_dup2)
+static void judge_dup2(struct kt_proc *p, int a, int b)
+{
+	kt_abort(b);
+	judge_b(p, "dup2 over a tracked socket", 1);
+	kt_abort(a);            /* A itself was closed by dup2: nothing */
+	kt_settle(p, KT_SETTLE_MS);
+	ck_assert_int_eq(kt_count_lines(p->ebuf, "peer dead"), 1);
+}
+
+/* "log_peer ACT 127.0.0.1 5555 5556 [HOW]" with the watcher, both
+ * connections up at once; then the row's judge. */
+static const struct {
+	const char *act, *how;
+	void (*judge)(struct kt_proc *p, int a, int b);
+	int close_a;            /* the test's end of A is still open */
+} reuse_rows[] = {
+	{ "fclose", "socket", judge_fclose_socket, 1 },
+	{ "fclose", "syscall", judge_fclose_syscall, 1 },
+	{ "dup2", NULL, judge_dup2, 0 },
+};
+
+START_TEST(t_reuse)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_WATCH=1", NULL };
-	const char *argv[] = { kt_prog("log_peer"), "dup2", "127.0.0.1",
-			       "5555", "5556", NULL };
+	const char *argv[] = { kt_prog("log_peer"), reuse_rows[_i].act,
+			       "127.0.0.1", "5555", "5556", reuse_rows[_i].how,
+			       NULL };
 	struct kt_proc p;
 	int a, b;
 
 	KT_NETNS();
 	two_conns(&p, argv, env, &a, &b, NULL, 0);
-	kt_abort(b);
-	judge_b(&p, "dup2 over a tracked socket", 1);
-	kt_abort(a);            /* A itself was closed by dup2: nothing */
-	kt_settle(&p, KT_SETTLE_MS);
-	ck_assert_int_eq(kt_count_lines(p.ebuf, "peer dead"), 1);
+	reuse_rows[_i].judge(&p, a, b);
 	kt_proc_free(&p);
+	if (reuse_rows[_i].close_a)
+		close(a);
 }
 END_TEST
 
@@ -537,9 +535,7 @@ static Suite *log_reuse_fork_suite(void)
 	TCase *procs = kt_tcase(s, "procs", 40);
 
 	tcase_add_loop_test(reuse, t_reuse_close, 0, KT_N(reuse_close_rows));
-	tcase_add_test(reuse, t_reuse_fclose_socket);
-	tcase_add_test(reuse, t_reuse_fclose_syscall);
-	tcase_add_test(reuse, t_reuse_dup2);
+	tcase_add_loop_test(reuse, t_reuse, 0, KT_N(reuse_rows));
 
 	tcase_add_test(procs, t_fork_both);
 	tcase_add_test(procs, t_fork_watch);

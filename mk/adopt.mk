@@ -32,13 +32,13 @@ endif
 TEST_PROGS += $(ADOPT_BIN) $(ADOPT_PROGS)
 CHECK_BINS += build/tests/check_adopt
 
-$(ADOPT_T)/peer: tests/adopt/peer.c
+$(ADOPT_T)/peer: tests/adopt/peer.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 
 # Not $(CFLAGS): a sanitizer build (make check-asan) cannot link -static.
 # Needs libc.a (libc6-dev).
-$(ADOPT_T)/peer_static: tests/adopt/peer.c
+$(ADOPT_T)/peer_static: tests/adopt/peer.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) -std=gnu11 -D_GNU_SOURCE -static -o $@ $<
 

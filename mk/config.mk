@@ -1,7 +1,10 @@
 # Unit tests of the configuration parser: linked straight with shim/config.c
-# (no preload), driven by a fake environment.
+# (no preload), driven by a fake environment; testlib gives kt_main.
 CHECK_BINS += build/tests/check_config
 
-build/tests/check_config: tests/check_config.c shim/config.c shim/config.h Makefile mk/config.mk
+build/tests/check_config: tests/check_config.c shim/config.c shim/config.h \
+                          build/tests/testlib.o tests/testlib.h \
+                          Makefile mk/config.mk
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ tests/check_config.c shim/config.c $(CHECK_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ tests/check_config.c shim/config.c \
+	  build/tests/testlib.o $(CHECK_LIBS)

@@ -18,7 +18,7 @@ build/tests/testlib.o: tests/testlib.c tests/testlib.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
-$(CORE_PROG_BINS): build/tests/progs/%: tests/progs/%.c
+$(CORE_PROG_BINS): build/tests/progs/%: tests/progs/%.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 

@@ -8,7 +8,7 @@ E2E_PROG_BINS := $(patsubst tests/progs/%.c,build/tests/progs/%,\
 TEST_PROGS += $(E2E_PROG_BINS)
 CHECK_BINS += build/tests/check_e2e
 
-$(E2E_PROG_BINS): build/tests/progs/%: tests/progs/%.c
+$(E2E_PROG_BINS): build/tests/progs/%: tests/progs/%.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread -o $@ $<
 

@@ -28,17 +28,17 @@ HOSTILE_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread
 TEST_PROGS += $(HOSTILE_BINS)
 CHECK_BINS += build/tests/check_hostile
 
-$(HOSTILE_DIR)/libh_early.so: tests/hostile/early.c tests/hostile/hostile.h
+$(HOSTILE_DIR)/libh_early.so: tests/hostile/early.c tests/hostile/hostile.h tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(HOSTILE_CFLAGS) -fPIC -shared -o $@ $<
 
 # main.c linked with the early library: its constructor runs before kashim's.
-$(HOSTILE_DIR)/h_ctor: tests/hostile/main.c tests/hostile/hostile.h \
+$(HOSTILE_DIR)/h_ctor: tests/hostile/main.c tests/hostile/hostile.h tests/progs/prog.h \
                        $(HOSTILE_DIR)/libh_early.so
 	$(CC) $(HOSTILE_CFLAGS) -o $@ $< -L$(HOSTILE_DIR) -Wl,--no-as-needed \
 	  -lh_early -Wl,-rpath,'$$ORIGIN'
 
-$(HOSTILE_DIR)/h_%: tests/hostile/%.c tests/hostile/hostile.h
+$(HOSTILE_DIR)/h_%: tests/hostile/%.c tests/hostile/hostile.h tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(HOSTILE_CFLAGS) -o $@ $<
 

@@ -1,7 +1,8 @@
-# Dead-peer log tests (issue 3).
+# Dead-peer log tests.
 #
 # Check binaries check_log (dead-peer cases: fields, calls, causes, the
-# watcher) and check_log_more (sinks, fd reuse, fork, threads, debug).
+# watcher, debug), check_log_sinks (syslog, files, setuid, a daemon that
+# closes its fds) and check_log_reuse_fork (fd reuse, fork, vfork, threads).
 # They exec these programs under LD_PRELOAD:
 #   log_peer       one end of connections; built without fortification
 #   log_peer_fort  the same source, -O2 -D_FORTIFY_SOURCE=2: its read() is
@@ -10,37 +11,33 @@
 #                  program so that a TSan build (make check-tsan) can reuse
 #                  it: build it with -fsanitize=thread from
 #                  tests/progs/log_threads.c
-# build/tests/testlib.o comes from mk/core-tests.mk.
+# build/tests/testlib.o (with the rig and dead-line helpers) comes from
+# mk/core-tests.mk.
 
 LOG_T := build/tests
 LOG_PROG_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE
 
 LOG_PROG_BINS  := $(LOG_T)/progs/log_peer $(LOG_T)/progs/log_peer_fort \
                   $(LOG_T)/progs/log_threads
-LOG_CHECK_BINS := $(LOG_T)/check_log $(LOG_T)/check_log_more
+LOG_CHECK_BINS := $(LOG_T)/check_log $(LOG_T)/check_log_sinks \
+                  $(LOG_T)/check_log_reuse_fork
 
 TEST_PROGS += $(LOG_PROG_BINS)
 CHECK_BINS += $(LOG_CHECK_BINS)
 
-$(LOG_T)/progs/log_peer: tests/progs/log_peer.c
+$(LOG_T)/progs/log_peer: tests/progs/log_peer.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(LOG_PROG_CFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0 -o $@ $<
 
-$(LOG_T)/progs/log_peer_fort: tests/progs/log_peer.c
+$(LOG_T)/progs/log_peer_fort: tests/progs/log_peer.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(LOG_PROG_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 \
 	  -o $@ $<
 
-$(LOG_T)/progs/log_threads: tests/progs/log_threads.c
+$(LOG_T)/progs/log_threads: tests/progs/log_threads.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(LOG_PROG_CFLAGS) -pthread -o $@ $<
 
-$(LOG_T)/logutil.o: tests/logutil.c tests/logutil.h tests/testlib.h
+$(LOG_CHECK_BINS): $(LOG_T)/%: tests/%.c build/tests/testlib.o tests/testlib.h
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -c -o $@ $<
-
-$(LOG_CHECK_BINS): $(LOG_T)/%: tests/%.c $(LOG_T)/logutil.o \
-                   build/tests/testlib.o tests/logutil.h tests/testlib.h
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(LOG_T)/logutil.o build/tests/testlib.o \
-	  $(CHECK_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< build/tests/testlib.o $(CHECK_LIBS)

@@ -9,7 +9,7 @@ SYNCNT_CHECK := build/tests/check_syncnt
 TEST_PROGS += $(SYNCNT_PROG)
 CHECK_BINS += $(SYNCNT_CHECK)
 
-$(SYNCNT_PROG): tests/progs/synconn.c tests/progs/addr.h
+$(SYNCNT_PROG): tests/progs/synconn.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 

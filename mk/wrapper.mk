@@ -8,11 +8,12 @@ CHECK_BINS += $(WRAP_T)/check_wrapper
 TEST_PROGS += $(WRAP_T)/wrap_sockprobe $(WRAP_T)/wrap_static \
               $(WRAP_T)/wrap_gonote $(WRAP_T)/libwrap_dummy.so
 
-$(WRAP_T)/check_wrapper: tests/check_wrapper.c
+$(WRAP_T)/check_wrapper: tests/check_wrapper.c build/tests/testlib.o \
+                         tests/testlib.h
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(CHECK_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< build/tests/testlib.o $(CHECK_LIBS)
 
-$(WRAP_T)/wrap_sockprobe: tests/wrapper/sockprobe.c
+$(WRAP_T)/wrap_sockprobe: tests/wrapper/sockprobe.c tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) $(WRAP_CFLAGS) -o $@ $<
 

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "testlib.h"
 
 #define TIMEOUT 10
 #define MAX_WARN 8
@@ -1177,21 +1178,12 @@ END_TEST
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_set_timeout(tc, TIMEOUT);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc;
 
-	tc = tcase(s, "numbers");
+	tc = kt_tcase(s, "numbers", TIMEOUT);
 	tcase_add_test(tc, defaults_fill_every_field);
 	tcase_add_test(tc, empty_environment_gives_defaults_silently);
 	tcase_add_test(tc, unrelated_variables_are_ignored);
@@ -1206,12 +1198,12 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, a_full_valid_environment);
 	tcase_add_test(tc, a_null_warn_callback_is_allowed);
 
-	tc = tcase(s, "shown value");
+	tc = kt_tcase(s, "shown value", TIMEOUT);
 	tcase_add_test(tc, shown_value_is_cut_at_64_characters);
 	tcase_add_test(tc, shown_value_has_no_control_characters);
 	tcase_add_test(tc, shown_value_keeps_utf8_bytes);
 
-	tc = tcase(s, "aliases");
+	tc = kt_tcase(s, "aliases", TIMEOUT);
 	tcase_add_loop_test(tc, each_alias_sets_its_setting, 0, N(aliases));
 	tcase_add_test(tc, kashim_name_beats_aliases);
 	tcase_add_test(tc, invalid_kashim_name_does_not_fall_back_to_alias);
@@ -1222,18 +1214,18 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, kashim_disable_beats_keepalive);
 	tcase_add_test(tc, disabled_reads_nothing_more);
 
-	tc = tcase(s, "direction");
+	tc = kt_tcase(s, "direction", TIMEOUT);
 	tcase_add_test(tc, direction_words);
 	tcase_add_test(tc, direction_invalid_warns);
 
-	tc = tcase(s, "ports");
+	tc = kt_tcase(s, "ports", TIMEOUT);
 	tcase_add_loop_test(tc, ports_valid, 0, N(good_ports));
 	tcase_add_loop_test(tc, ports_invalid_leave_all, 0, N(bad_ports));
 	tcase_add_test(tc, ports_item_limit);
 	tcase_add_test(tc, ports_selection);
 	tcase_add_test(tc, ports_through_the_loader);
 
-	tc = tcase(s, "nets");
+	tc = kt_tcase(s, "nets", TIMEOUT);
 	tcase_add_loop_test(tc, nets_valid, 0, N(good_nets));
 	tcase_add_test(tc, nets_list_and_exclusion);
 	tcase_add_loop_test(tc, nets_invalid_leave_all, 0, N(bad_nets));
@@ -1244,7 +1236,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, nets_exclusion_selection);
 	tcase_add_test(tc, nets_through_the_loader);
 
-	tc = tcase(s, "log");
+	tc = kt_tcase(s, "log", TIMEOUT);
 	tcase_add_test(tc, log_words_and_paths);
 	tcase_add_loop_test(tc, log_invalid_warns, 0, N(bad_logs));
 	tcase_add_test(tc, log_path_length_limit);
@@ -1253,18 +1245,12 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, secure_mode_keeps_stderr_and_syslog);
 	tcase_add_test(tc, secure_warning_sanitises_the_path);
 
-	tc = tcase(s, "auto user timeout");
+	tc = kt_tcase(s, "auto user timeout", TIMEOUT);
 	tcase_add_loop_test(tc, auto_user_timeout, 0, N(ut_cases));
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kt_main(config_suite());
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fdtable.h"
+#include "testlib.h"
 
 #define TIMEOUT 10
 #define STRESS_TIMEOUT 120
@@ -817,21 +818,12 @@ END_TEST
 
 /* ------------------------------------------------------------- suite */
 
-static TCase *tcase(Suite *s, const char *name, int timeout)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_set_timeout(tc, timeout);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 static Suite *fdtable_suite(void)
 {
 	Suite *s = suite_create("fdtable");
 	TCase *tc;
 
-	tc = tcase(s, "store and read", TIMEOUT);
+	tc = kt_tcase(s, "store and read", TIMEOUT);
 	tcase_add_test(tc, fresh_table_is_unknown);
 	tcase_add_test(tc, store_read_round_trip);
 	tcase_add_test(tc, store_ignores_callers_seq);
@@ -840,40 +832,33 @@ static Suite *fdtable_suite(void)
 	tcase_add_test(tc, note_other_then_reuse);
 	tcase_add_test(tc, every_page);
 
-	tc = tcase(s, "lock", TIMEOUT);
+	tc = kt_tcase(s, "lock", TIMEOUT);
 	tcase_add_test(tc, lock_unlock_changes_entry);
 	tcase_add_test(tc, lock_of_unknown_fd_gives_zero_entry);
 	tcase_add_test(tc, held_entry);
 	tcase_add_test(tc, after_fork_releases_held_entries);
 
-	tc = tcase(s, "forget and copy", TIMEOUT);
+	tc = kt_tcase(s, "forget and copy", TIMEOUT);
 	tcase_add_test(tc, forget_clears);
 	tcase_add_test(tc, forget_range_bounds);
 	tcase_add_test(tc, forget_range_over_absent_pages);
 	tcase_add_test(tc, copy_entries);
 
-	tc = tcase(s, "each connection", TIMEOUT);
+	tc = kt_tcase(s, "each connection", TIMEOUT);
 	tcase_add_test(tc, each_connection_selects_tcp_connections);
 	tcase_add_test(tc, each_connection_on_empty_table);
 
-	tc = tcase(s, "fork", TIMEOUT);
+	tc = kt_tcase(s, "fork", TIMEOUT);
 	tcase_add_test(tc, vfork_child_does_not_edit_parent_table);
 	tcase_add_test(tc, fork_child_owns_its_table_after_fork);
 
-	tc = tcase(s, "stress", STRESS_TIMEOUT);
+	tc = kt_tcase(s, "stress", STRESS_TIMEOUT);
 	tcase_add_test(tc, stress_no_torn_entries);
 	return s;
 }
 
+/* kt_main runs each test in its own process: each needs a fresh table. */
 int main(void)
 {
-	SRunner *sr = srunner_create(fdtable_suite());
-	int failed;
-
-	/* Each test needs a fresh table: never run them in one process. */
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kt_main(fdtable_suite());
 }

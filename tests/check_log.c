@@ -20,87 +20,51 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "logutil.h"
+#include "testlib.h"
 
 /* The peer goes silent right after "up"; the program blocks in act. */
 static void silent_case(const char *prog, const char *dir, const char *addr,
-			const char *act, const struct lu_want *w)
+			const char *act, const struct kt_want *w)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	struct lu_rig r;
+	struct kt_rig r;
 	long el;
 
 	if (strchr(addr, ':') && !kt_have_ipv6()) {
 		kt_skip(w->label, "no IPv6 on lo (::1) in the namespace");
 		return;
 	}
-	lu_start(&r, prog, dir, addr, act, NULL, env, 1);
-	lu_drop();
-	lu_judge(&r, w, r.t_up);
-	el = lu_result(&r, w->error, 3000);
+	kt_rig_start(&r, prog, dir, addr, act, NULL, env, 1);
+	kt_drop_port();
+	kt_rig_judge(&r, w, r.t_up);
+	el = kt_rig_result(&r, w->error, 3000);
 	/* the line is written when the call reports: the call's own clock */
-	ck_assert_msg(el >= LU_THEORY_MS - LU_EARLY_MS, "%s: elapsed %ld", w->label,
+	ck_assert_msg(el >= KT_THEORY_MS - KT_EARLY_MS, "%s: elapsed %ld", w->label,
 		      el);
-	lu_free(&r);
+	kt_rig_free(&r);
 }
 
-START_TEST(t_out4_recv)
+/* One row per kind of call: the program blocks in act on a connection in
+ * direction dir over addr. */
+static const struct {
+	const char *label, *dir, *addr, *act;
+} silent_rows[] = {
+	{ "out IPv4 recv keepalive", "out", "127.0.0.1", "recv" },
+	{ "out IPv6 recv keepalive", "out", "::1", "recv" },
+	{ "in IPv4 read keepalive", "in", "127.0.0.1", "read" },
+	{ "in IPv6 recv keepalive", "in", "::1", "recv" },
+	{ "out IPv4 readv keepalive", "out", "127.0.0.1", "readv" },
+	{ "in IPv4 recvmsg keepalive", "in", "127.0.0.1", "recvmsg" },
+};
+
+START_TEST(t_silent)
 {
-	static const struct lu_want w = { "out IPv4 recv keepalive", "out",
-				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+	const struct kt_want w = KT_WANT_KEEPALIVE(silent_rows[_i].label,
+						   silent_rows[_i].dir);
 
 	KT_NETNS();
-	silent_case("log_peer", "out", "127.0.0.1", "recv", &w);
-}
-END_TEST
-
-START_TEST(t_out6_recv)
-{
-	static const struct lu_want w = { "out IPv6 recv keepalive", "out",
-				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "out", "::1", "recv", &w);
-}
-END_TEST
-
-START_TEST(t_in4_read)
-{
-	static const struct lu_want w = { "in IPv4 read keepalive", "in",
-				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "in", "127.0.0.1", "read", &w);
-}
-END_TEST
-
-START_TEST(t_in6_recv)
-{
-	static const struct lu_want w = { "in IPv6 recv keepalive", "in",
-				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "in", "::1", "recv", &w);
-}
-END_TEST
-
-START_TEST(t_out4_readv)
-{
-	static const struct lu_want w = { "out IPv4 readv keepalive", "out",
-				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "out", "127.0.0.1", "readv", &w);
-}
-END_TEST
-
-START_TEST(t_in4_recvmsg)
-{
-	static const struct lu_want w = { "in IPv4 recvmsg keepalive", "in",
-				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
-
-	KT_NETNS();
-	silent_case("log_peer", "in", "127.0.0.1", "recvmsg", &w);
+	silent_case("log_peer", silent_rows[_i].dir, silent_rows[_i].addr,
+		    silent_rows[_i].act, &w);
 }
 END_TEST
 
@@ -143,8 +107,8 @@ static int references(const char *path, const char *sym)
  * __read_chk: kashim must see it too. */
 START_TEST(t_fortified_read)
 {
-	static const struct lu_want w = { "out IPv4 __read_chk keepalive", "out",
-				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("out IPv4 __read_chk keepalive", "out");
 
 	ck_assert_msg(references(kt_prog("log_peer_fort"), "__read_chk"),
 		      "log_peer_fort does not call __read_chk: the case "
@@ -184,8 +148,8 @@ START_TEST(t_call_rows)
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	const struct call_row *c = &call_rows[_i];
 	char label[96];
-	struct lu_want w;
-	struct lu_rig r;
+	struct kt_want w;
+	struct kt_rig r;
 	int small = 4096;
 
 	snprintf(label, sizeof label, "%s %s %s%s%s", c->prog, c->dir, c->act,
@@ -193,17 +157,17 @@ START_TEST(t_call_rows)
 	if (c->chk)
 		ck_assert_msg(references(kt_prog(c->prog), c->chk),
 			      "%s does not call %s", c->prog, c->chk);
-	w = (struct lu_want){ label, c->dir, "ETIMEDOUT", c->cause,
-			      LU_THEORY_MS, c->late_ms };
+	w = (struct kt_want){ label, c->dir, "ETIMEDOUT", c->cause,
+			      KT_THEORY_MS, c->late_ms };
 	KT_NETNS();
-	lu_start(&r, c->prog, c->dir, "127.0.0.1", c->act, c->arg, env, 1);
+	kt_rig_start(&r, c->prog, c->dir, "127.0.0.1", c->act, c->arg, env, 1);
 	if (c->arg)     /* a writer: the peer stays, reading nothing */
 		setsockopt(r.cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 	else
-		lu_drop();
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, "ETIMEDOUT", 3000);
-	lu_free(&r);
+		kt_drop_port();
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, "ETIMEDOUT", 3000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -212,20 +176,19 @@ END_TEST
 START_TEST(t_epoll_so_error)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	static const struct lu_want w = { "out IPv4 epoll+SO_ERROR keepalive",
-				       "out", "ETIMEDOUT", "keepalive",
-				       LU_THEORY_MS, 0 };
-	struct lu_rig r;
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("out IPv4 epoll+SO_ERROR keepalive", "out");
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "epoll", NULL, env, 1);
-	lu_drop();
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, "ETIMEDOUT", 3000);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "epoll", NULL, env, 1);
+	kt_drop_port();
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, "ETIMEDOUT", 3000);
 	ck_assert_msg(strstr(r.p.obuf, "so_error=1"),
 		      "the program did not learn it through SO_ERROR: %s",
-		      lu_tail(r.p.obuf));
-	lu_free(&r);
+		      kt_tail(r.p.obuf));
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -235,18 +198,17 @@ END_TEST
 START_TEST(t_poll_then_close)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	static const struct lu_want w = { "poll POLLERR then close", "out",
-					  "ETIMEDOUT", "keepalive",
-					  LU_THEORY_MS, 0 };
-	struct lu_rig r;
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("poll POLLERR then close", "out");
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "pollclose", NULL, env,
-		 1);
-	lu_drop();
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, "POLLERR", 3000);
-	lu_free(&r);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "pollclose", NULL, env,
+		     1);
+	kt_drop_port();
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, "POLLERR", 3000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -258,28 +220,28 @@ static void watch_case(const char *dir, const char *addr, const char *label)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_WATCH=1", NULL };
-	struct lu_want w = { label, dir, "ETIMEDOUT", "keepalive",
-			     LU_THEORY_MS, 500 + LU_MARGIN_MS };
-	struct lu_rig r;
-	struct lu_dead d;
+	struct kt_want w = { label, dir, "ETIMEDOUT", "keepalive",
+			     KT_THEORY_MS, 500 + KT_MARGIN_MS };
+	struct kt_rig r;
+	struct kt_dead d;
 	int bad;
 
 	if (strchr(addr, ':') && !kt_have_ipv6()) {
 		kt_skip(label, "no IPv6 on lo (::1) in the namespace");
 		return;
 	}
-	lu_start(&r, "log_peer", dir, addr, "idle", "7000", env, 1);
-	lu_drop();
-	lu_judge(&r, &w, r.t_up);
+	kt_rig_start(&r, "log_peer", dir, addr, "idle", "7000", env, 1);
+	kt_drop_port();
+	kt_rig_judge(&r, &w, r.t_up);
 	ck_assert_msg(strstr(r.p.obuf, "woke") == NULL,
 		      "%s: the program woke before the line came: the "
 		      "watcher was not tested", label);
-	lu_result(&r, "ETIMEDOUT", 7000);
-	lu_settle(&r.p, 700);
-	ck_assert_msg(lu_dead_lines(r.p.ebuf, &d, 1, &bad) == 1,
+	kt_rig_result(&r, "ETIMEDOUT", 7000);
+	kt_settle(&r.p, 700);
+	ck_assert_msg(kt_dead_lines(r.p.ebuf, &d, 1, &bad) == 1,
 		      "%s: a second line after the program's read:\n%s",
-		      label, lu_tail(r.p.ebuf));
-	lu_free(&r);
+		      label, kt_tail(r.p.ebuf));
+	kt_rig_free(&r);
 }
 
 START_TEST(t_watch_out4)
@@ -301,20 +263,20 @@ END_TEST
 START_TEST(t_cause_user_timeout)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	static const struct lu_want w = { "user_timeout: unacked data", "out",
+	static const struct kt_want w = { "user_timeout: unacked data", "out",
 				       "ETIMEDOUT", "user_timeout",
-				       LU_THEORY_MS, 0 };
-	struct lu_rig r;
+				       KT_THEORY_MS, 0 };
+	struct kt_rig r;
 	long t0;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, env, 1);
-	lu_drop();
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, env, 1);
+	kt_drop_port();
 	t0 = kt_now_ms();
 	ck_assert(kt_send(&r.p, "go\n") == 0);
-	lu_judge(&r, &w, t0);
-	lu_result(&r, "ETIMEDOUT", 3000);
-	lu_free(&r);
+	kt_rig_judge(&r, &w, t0);
+	kt_rig_result(&r, "ETIMEDOUT", 3000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -325,18 +287,18 @@ END_TEST
 START_TEST(t_cause_zero_window)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	static const struct lu_want w = { "zero_window: peer not reading",
+	static const struct kt_want w = { "zero_window: peer not reading",
 					  "out", "ETIMEDOUT", "zero_window",
-					  LU_THEORY_MS, 6000 };
-	struct lu_rig r;
+					  KT_THEORY_MS, 6000 };
+	struct kt_rig r;
 	int small = 4096;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "fill", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "fill", NULL, env, 1);
 	setsockopt(r.cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, "ETIMEDOUT", 3000);
-	lu_free(&r);
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, "ETIMEDOUT", 3000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -346,21 +308,21 @@ START_TEST(t_cause_reset)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_IDLE=3", NULL };
-	static const struct lu_want w = { "reset: peer back without state",
+	static const struct kt_want w = { "reset: peer back without state",
 				       "out", "ECONNRESET", "reset", 3000, 0 };
-	struct lu_rig r;
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	lu_drop();
-	lu_abort(r.cfd);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_drop_port();
+	kt_abort(r.cfd);
 	r.cfd = -1;
-	lu_undrop();
+	kt_undrop_port();
 	ck_assert_msg(kt_now_ms() - r.t_up < 2500,
 		      "setup took longer than IDLE: the case proves nothing");
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, "ECONNRESET", 3000);
-	lu_free(&r);
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, "ECONNRESET", 3000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -371,15 +333,15 @@ END_TEST
 START_TEST(t_cause_unreachable)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
-	static const struct lu_want w = { "unreachable: ICMP host unreachable",
+	static const struct kt_want w = { "unreachable: ICMP host unreachable",
 					  "out", "EHOSTUNREACH", "unreachable",
-					  LU_THEORY_MS, 0 };
+					  KT_THEORY_MS, 0 };
 	char err[512];
-	struct lu_rig r;
+	struct kt_rig r;
 	long t0;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, env, 1);
 	ck_assert_msg(kt_nft("table inet kashim_test {\n chain in {\n"
 			     "  type filter hook input priority 0;\n"
 			     "  tcp dport 5555 reject with icmpx "
@@ -387,9 +349,9 @@ START_TEST(t_cause_unreachable)
 			     sizeof err) == 0, "nft: %s", err);
 	t0 = kt_now_ms();
 	ck_assert(kt_send(&r.p, "go\n") == 0);
-	lu_judge(&r, &w, t0);
-	lu_result(&r, "EHOSTUNREACH", 3000);
-	lu_free(&r);
+	kt_rig_judge(&r, &w, t0);
+	kt_rig_result(&r, "EHOSTUNREACH", 3000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -402,22 +364,22 @@ START_TEST(t_watch_reset_first_probe)
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_WATCH=1", "KASHIM_IDLE=3",
 					   NULL };
-	static const struct lu_want w = { "watcher reset at the 1st probe",
+	static const struct kt_want w = { "watcher reset at the 1st probe",
 					  "out", "ECONNRESET", "reset", 3000,
-					  500 + LU_MARGIN_MS };
-	struct lu_rig r;
+					  500 + KT_MARGIN_MS };
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "idle", "7000", env, 1);
-	lu_drop();
-	lu_abort(r.cfd);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "idle", "7000", env, 1);
+	kt_drop_port();
+	kt_abort(r.cfd);
 	r.cfd = -1;
-	lu_undrop();
+	kt_undrop_port();
 	ck_assert_msg(kt_now_ms() - r.t_up < 2500,
 		      "setup took longer than IDLE: the case proves nothing");
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, "ECONNRESET", 7000);
-	lu_free(&r);
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, "ECONNRESET", 7000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -429,25 +391,25 @@ START_TEST(t_watch_reset_last_probe)
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_WATCH=1", "KASHIM_INTVL=2",
 					   NULL };
-	static const struct lu_want w = { "watcher reset at the last probe",
+	static const struct kt_want w = { "watcher reset at the last probe",
 					  "out", "ECONNRESET", "reset", 3000,
-					  500 + LU_MARGIN_MS };
-	struct lu_rig r;
+					  500 + KT_MARGIN_MS };
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "idle", "8000", env, 1);
-	lu_drop();
-	lu_abort(r.cfd);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "idle", "8000", env, 1);
+	kt_drop_port();
+	kt_abort(r.cfd);
 	r.cfd = -1;
 	ck_assert_msg(kt_now_ms() - r.t_up < 800, "the drop came after the "
 		      "first probe (%ld ms): the case proves nothing",
 		      kt_now_ms() - r.t_up);
 	kt_sleep_ms(2000 - (kt_now_ms() - r.t_up));    /* probe 1 lost */
-	lu_undrop();
+	kt_undrop_port();
 	ck_assert_msg(kt_now_ms() - r.t_up < 2700, "setup too slow");
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, "ECONNRESET", 8000);
-	lu_free(&r);
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, "ECONNRESET", 8000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -457,17 +419,16 @@ START_TEST(t_high_fd_recv)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "LOG_PEER_MOVE_FD=15000", NULL };
-	static const struct lu_want w = { "fd 15000 recv", "out", "ETIMEDOUT",
-					  "keepalive", LU_THEORY_MS, 0 };
-	struct lu_rig r;
+	static const struct kt_want w = KT_WANT_KEEPALIVE("fd 15000 recv", "out");
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
 	ck_assert_int_eq(r.fd, 15000);
-	lu_drop();
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, "ETIMEDOUT", 3000);
-	lu_free(&r);
+	kt_drop_port();
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, "ETIMEDOUT", 3000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -476,19 +437,19 @@ START_TEST(t_high_fd_watch)
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_WATCH=1",
 					   "LOG_PEER_MOVE_FD=15000", NULL };
-	static const struct lu_want w = { "fd 15000 watcher", "out",
+	static const struct kt_want w = { "fd 15000 watcher", "out",
 					  "ETIMEDOUT", "keepalive",
-					  LU_THEORY_MS, 500 + LU_MARGIN_MS };
-	struct lu_rig r;
+					  KT_THEORY_MS, 500 + KT_MARGIN_MS };
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "idle", "7000", env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "idle", "7000", env, 1);
 	ck_assert_int_eq(r.fd, 15000);
-	lu_drop();
-	lu_judge(&r, &w, r.t_up);
+	kt_drop_port();
+	kt_rig_judge(&r, &w, r.t_up);
 	ck_assert(strstr(r.p.obuf, "woke") == NULL);
-	lu_result(&r, "ETIMEDOUT", 7000);
-	lu_free(&r);
+	kt_rig_result(&r, "ETIMEDOUT", 7000);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -499,7 +460,7 @@ START_TEST(t_stderr_redirected)
 	char path[64], envs[100], *text;
 	const char *env[] = { "KASHIM_LOG=stderr", "KASHIM_WATCH=1", envs,
 			      NULL };
-	struct lu_rig r;
+	struct kt_rig r;
 	FILE *f;
 	size_t n;
 
@@ -508,9 +469,9 @@ START_TEST(t_stderr_redirected)
 	ck_assert(mkdtemp(path) != NULL);
 	strcat(path, "/err");
 	snprintf(envs, sizeof envs, "LOG_PEER_STDERR_TO=%s", path);
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	lu_drop();
-	lu_result(&r, "ETIMEDOUT", LU_THEORY_MS + LU_MARGIN_MS + 2000);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_drop_port();
+	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
 	kt_wait(&r.p, 3000);
 	text = calloc(1, 65536);
 	f = fopen(path, "r");
@@ -518,12 +479,12 @@ START_TEST(t_stderr_redirected)
 	n = fread(text, 1, 65535, f);
 	fclose(f);
 	ck_assert_msg(n == 0, "the program's own fd 2 file got:\n%s", text);
-	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL, "%s", lu_tail(r.p.ebuf));
+	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL, "%s", kt_tail(r.p.ebuf));
 	free(text);
 	unlink(path);
 	*strrchr(path, '/') = '\0';
 	rmdir(path);
-	lu_free(&r);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -543,24 +504,24 @@ START_TEST(t_prog_name_quoted)
 	ck_assert(mkdtemp(dir) != NULL);
 	snprintf(link, sizeof link, "%s/my \"prog", dir);
 	ck_assert(symlink(kt_prog("log_peer"), link) == 0);
-	lfd = kt_listener("127.0.0.1", LU_PORT, NULL);
+	lfd = kt_listener("127.0.0.1", KT_PORT, NULL);
 	kt_env_init(&e, 1);
 	kt_env_add(&e, "KASHIM_LOG=stderr");
 	kt_env_add(&e, "KASHIM_IDLE=1");
 	kt_env_add(&e, "KASHIM_INTVL=1");
 	kt_env_add(&e, "KASHIM_CNT=2");
 	ck_assert(kt_spawn(&p, (char *const *)argv, e.v, NULL, 0) == 0);
-	c = lu_accept(lfd, 5000);
+	c = kt_accept(lfd, 5000);
 	ck_assert(c >= 0);
 	ck_assert(kt_wait_line(&p, "up ", 5000, NULL, 0) == 0);
-	lu_drop();
-	ck_assert_msg(lu_wait_text(&p, 2, "peer dead", LU_THEORY_MS +
-				   LU_MARGIN_MS + 2000) == 0, "%s",
-		      lu_tail(p.ebuf));
-	lu_settle(&p, 300);
+	kt_drop_port();
+	ck_assert_msg(kt_wait_text(&p, 2, "peer dead", KT_THEORY_MS +
+				   KT_MARGIN_MS + 2000) == 0, "%s",
+		      kt_tail(p.ebuf));
+	kt_settle(&p, 300);
 	ck_assert_msg(strstr(p.ebuf, ": peer dead prog=\"my \\\"prog\" fd="),
-		      "not quoted: %s", lu_tail(p.ebuf));
-	ck_assert_int_eq(lu_count_lines(p.ebuf, "peer dead"), 1);
+		      "not quoted: %s", kt_tail(p.ebuf));
+	ck_assert_int_eq(kt_count_lines(p.ebuf, "peer dead"), 1);
 	kt_proc_free(&p);
 	kt_env_free(&e);
 	close(c);
@@ -572,10 +533,10 @@ END_TEST
 
 /* ---- nothing to log ------------------------------------------------------ */
 
-static void assert_no_line(struct lu_rig *r, const char *label)
+static void assert_no_line(struct kt_rig *r, const char *label)
 {
-	ck_assert_msg(lu_count_lines(r->p.ebuf, "peer dead") == 0,
-		      "%s: a line was logged:\n%s", label, lu_tail(r->p.ebuf));
+	ck_assert_msg(kt_count_lines(r->p.ebuf, "peer dead") == 0,
+		      "%s: a line was logged:\n%s", label, kt_tail(r->p.ebuf));
 }
 
 /* The peer closes normally: the program reads EOF, closes; the watcher is
@@ -584,16 +545,16 @@ START_TEST(t_peer_closes_nothing)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_WATCH=1", NULL };
-	struct lu_rig r;
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "eof", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "eof", NULL, env, 1);
 	close(r.cfd);
 	r.cfd = -1;
-	lu_result(&r, "EOF", 3000);
-	lu_settle(&r.p, LU_THEORY_MS + 1000);
+	kt_rig_result(&r, "EOF", 3000);
+	kt_settle(&r.p, KT_THEORY_MS + 1000);
 	assert_no_line(&r, "peer closed");
-	lu_free(&r);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -603,16 +564,16 @@ START_TEST(t_prog_closes_nothing)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_WATCH=1", NULL };
-	struct lu_rig r;
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "in", "127.0.0.1", "close", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "in", "127.0.0.1", "close", NULL, env, 1);
 	ck_assert(kt_send(&r.p, "close\n") == 0);
 	ck_assert(kt_wait_line(&r.p, "closed", 3000, NULL, 0) == 0);
-	lu_drop();
-	lu_settle(&r.p, LU_THEORY_MS + 1500);
+	kt_drop_port();
+	kt_settle(&r.p, KT_THEORY_MS + 1500);
 	assert_no_line(&r, "program closed");
-	lu_free(&r);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -632,17 +593,17 @@ static void connfail_case(int dropped, const char *want)
 	kt_env_add(&e, "KASHIM_WATCH=1");
 	kt_env_add(&e, "KASHIM_SYNCNT=1");
 	if (dropped)
-		lu_drop();
+		kt_drop_port();
 	ck_assert(kt_run(&p, (char *const *)argv, e.v, NULL, 0, 15000) == 0);
 	kt_assert_preloaded(&p);
 	ck_assert_msg(kt_kv(p.obuf, "connecting", "errno", res,
 			    sizeof res) == 0 && strcmp(res, "EINPROGRESS") == 0,
-		      "connect: %s", lu_tail(p.obuf));
+		      "connect: %s", kt_tail(p.obuf));
 	ck_assert_msg(strstr(p.obuf, want) != NULL, "want %s: %s", want,
-		      lu_tail(p.obuf));
-	ck_assert_msg(lu_count_lines(p.ebuf, "peer dead") == 0,
+		      kt_tail(p.obuf));
+	ck_assert_msg(kt_count_lines(p.ebuf, "peer dead") == 0,
 		      "a connection never established was logged (%s):\n%s",
-		      want, lu_tail(p.ebuf));
+		      want, kt_tail(p.ebuf));
 	kt_proc_free(&p);
 	kt_env_free(&e);
 }
@@ -685,16 +646,16 @@ END_TEST
 START_TEST(t_control_log_off)
 {
 	static const char *const env[] = { "KASHIM_WATCH=1", NULL };
-	struct lu_rig r;
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	lu_drop();
-	lu_result(&r, "ETIMEDOUT", LU_THEORY_MS + LU_MARGIN_MS + 2000);
-	lu_settle(&r.p, 700);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_drop_port();
+	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_settle(&r.p, 700);
 	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL,
-		      "KASHIM_LOG unset, yet: %s", lu_tail(r.p.ebuf));
-	lu_free(&r);
+		      "KASHIM_LOG unset, yet: %s", kt_tail(r.p.ebuf));
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -703,16 +664,16 @@ START_TEST(t_control_no_preload)
 {
 	static const char *const env[] = { "KASHIM_LOG=stderr",
 					   "KASHIM_WATCH=1", NULL };
-	struct lu_rig r;
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 0);
-	lu_drop();
-	lu_settle(&r.p, LU_THEORY_MS + LU_MARGIN_MS);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 0);
+	kt_drop_port();
+	kt_settle(&r.p, KT_THEORY_MS + KT_MARGIN_MS);
 	ck_assert_msg(kt_running(&r.p) && !strstr(r.p.obuf, "result="),
-		      "without kashim the program learnt it: %s", lu_tail(r.p.obuf));
+		      "without kashim the program learnt it: %s", kt_tail(r.p.obuf));
 	assert_no_line(&r, "no preload");
-	lu_free(&r);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -723,26 +684,26 @@ END_TEST
 START_TEST(t_debug_configured)
 {
 	static const char *const env[] = { "KASHIM_DEBUG=1", NULL };
-	static const struct lu_want w = { "debug: dead line with log off", "out",
-				       "ETIMEDOUT", "keepalive", LU_THEORY_MS, 0 };
+	static const struct kt_want w =
+		KT_WANT_KEEPALIVE("debug: dead line with log off", "out");
 	const char *line;
 	char want[256];
-	struct lu_rig r;
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
 	snprintf(want, sizeof want, "kashim[%ld]: configured prog=log_peer "
 		 "fd=%d dir=out peer=%s idle=1 intvl=1 cnt=2 "
 		 "user_timeout=3000 options_set=", r.pid, r.fd, r.peer);
-	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
-		      "no '%s...' in:\n%s", want, lu_tail(r.p.ebuf));
+	ck_assert_msg(kt_wait_text(&r.p, 2, want, 2000) == 0,
+		      "no '%s...' in:\n%s", want, kt_tail(r.p.ebuf));
 	line = strstr(r.p.ebuf, want) + strlen(want);
 	ck_assert_msg(atoi(line) == 5 && line[1] == '\n',
 		      "options_set: SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, "
-		      "TCP_KEEPCNT and TCP_USER_TIMEOUT make 5:\n%s", lu_tail(r.p.ebuf));
-	lu_drop();
-	lu_judge(&r, &w, r.t_up);
-	lu_free(&r);
+		      "TCP_KEEPCNT and TCP_USER_TIMEOUT make 5:\n%s", kt_tail(r.p.ebuf));
+	kt_drop_port();
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -754,17 +715,17 @@ START_TEST(t_debug_skipped)
 					   "KASHIM_LOG=stderr",
 					   "KASHIM_PORTS=!5555", NULL };
 	char want[256];
-	struct lu_rig r;
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
 	snprintf(want, sizeof want, "kashim[%ld]: skipped prog=log_peer "
 		 "fd=%d dir=out peer=%s reason=ports\n", r.pid, r.fd, r.peer);
-	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
-		      "no '%s' in:\n%s", want, lu_tail(r.p.ebuf));
+	ck_assert_msg(kt_wait_text(&r.p, 2, want, 2000) == 0,
+		      "no '%s' in:\n%s", want, kt_tail(r.p.ebuf));
 	ck_assert_msg(strstr(r.p.ebuf, "configured") == NULL, "%s",
-		      lu_tail(r.p.ebuf));
-	lu_free(&r);
+		      kt_tail(r.p.ebuf));
+	kt_rig_free(&r);
 }
 END_TEST
 
@@ -773,39 +734,32 @@ START_TEST(t_debug_skipped_direction)
 	static const char *const env[] = { "KASHIM_DEBUG=1",
 					   "KASHIM_DIRECTION=in", NULL };
 	char want[256];
-	struct lu_rig r;
+	struct kt_rig r;
 
 	KT_NETNS();
-	lu_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
 	snprintf(want, sizeof want, "kashim[%ld]: skipped prog=log_peer "
 		 "fd=%d dir=out peer=%s reason=direction\n", r.pid, r.fd,
 		 r.peer);
-	ck_assert_msg(lu_wait_text(&r.p, 2, want, 2000) == 0,
-		      "no '%s' in:\n%s", want, lu_tail(r.p.ebuf));
-	lu_free(&r);
+	ck_assert_msg(kt_wait_text(&r.p, 2, want, 2000) == 0,
+		      "no '%s' in:\n%s", want, kt_tail(r.p.ebuf));
+	kt_rig_free(&r);
 }
 END_TEST
 
 static Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
-	TCase *calls = tcase_create("calls");
-	TCase *causes = tcase_create("causes");
-	TCase *none = tcase_create("nothing");
-	TCase *debug = tcase_create("debug");
+	TCase *calls = kt_tcase(s, "calls", 30);
+	TCase *causes = kt_tcase(s, "causes", 30);
+	TCase *none = kt_tcase(s, "nothing", 30);
+	TCase *debug = kt_tcase(s, "debug", 30);
 
-	tcase_set_timeout(calls, 30);
-	tcase_add_test(calls, t_out4_recv);
-	tcase_add_test(calls, t_out6_recv);
-	tcase_add_test(calls, t_in4_read);
-	tcase_add_test(calls, t_in6_recv);
-	tcase_add_test(calls, t_out4_readv);
-	tcase_add_test(calls, t_in4_recvmsg);
+	tcase_add_loop_test(calls, t_silent, 0, KT_N(silent_rows));
 	tcase_add_test(calls, t_fortified_read);
 	tcase_add_test(calls, t_epoll_so_error);
 	tcase_add_test(calls, t_poll_then_close);
-	tcase_add_loop_test(calls, t_call_rows, 0,
-			    (int)(sizeof call_rows / sizeof call_rows[0]));
+	tcase_add_loop_test(calls, t_call_rows, 0, KT_N(call_rows));
 	tcase_add_test(calls, t_watch_out4);
 	tcase_add_test(calls, t_watch_in6);
 	tcase_add_test(calls, t_watch_reset_first_probe);
@@ -814,16 +768,12 @@ static Suite *log_suite(void)
 	tcase_add_test(calls, t_high_fd_watch);
 	tcase_add_test(calls, t_stderr_redirected);
 	tcase_add_test(calls, t_prog_name_quoted);
-	suite_add_tcase(s, calls);
 
-	tcase_set_timeout(causes, 30);
 	tcase_add_test(causes, t_cause_user_timeout);
 	tcase_add_test(causes, t_cause_zero_window);
 	tcase_add_test(causes, t_cause_reset);
 	tcase_add_test(causes, t_cause_unreachable);
-	suite_add_tcase(s, causes);
 
-	tcase_set_timeout(none, 30);
 	tcase_add_test(none, t_peer_closes_nothing);
 	tcase_add_test(none, t_prog_closes_nothing);
 	tcase_add_test(none, t_connect_refused_nothing);
@@ -831,13 +781,10 @@ static Suite *log_suite(void)
 	tcase_add_test(none, t_connect_unreachable_nothing);
 	tcase_add_test(none, t_control_log_off);
 	tcase_add_test(none, t_control_no_preload);
-	suite_add_tcase(s, none);
 
-	tcase_set_timeout(debug, 30);
 	tcase_add_test(debug, t_debug_configured);
 	tcase_add_test(debug, t_debug_skipped);
 	tcase_add_test(debug, t_debug_skipped_direction);
-	suite_add_tcase(s, debug);
 	return s;
 }
 

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "logfmt.h"
+#include "testlib.h"
 
 #define TIMEOUT 10
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -766,21 +767,12 @@ END_TEST
 
 /* ------------------------------------------------------------- suite */
 
-static TCase *tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_set_timeout(tc, TIMEOUT);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 static Suite *logfmt_suite(void)
 {
 	Suite *s = suite_create("logfmt");
 	TCase *tc;
 
-	tc = tcase(s, "line");
+	tc = kt_tcase(s, "line", TIMEOUT);
 	tcase_add_test(tc, line_spec_example);
 	tcase_add_test(tc, line_inbound_ipv6_reset);
 	tcase_add_test(tc, line_unknown_local_and_missing_name);
@@ -788,22 +780,22 @@ static Suite *logfmt_suite(void)
 	tcase_add_test(tc, line_fd_extremes);
 	tcase_add_test(tc, line_fits_worst_realistic_case);
 
-	tc = tcase(s, "endpoints");
+	tc = kt_tcase(s, "endpoints", TIMEOUT);
 	tcase_add_loop_test(tc, endpoint_text, 0, N(endpoints));
 	tcase_add_test(tc, endpoint_unknown_family);
 	tcase_add_test(tc, endpoint_port_is_host_order);
 
-	tc = tcase(s, "errno names");
+	tc = kt_tcase(s, "errno names", TIMEOUT);
 	tcase_add_test(tc, errno_names);
 	tcase_add_test(tc, errno_numbers_for_the_rest);
 	tcase_add_test(tc, errno_name_in_line);
 
-	tc = tcase(s, "program names");
+	tc = kt_tcase(s, "program names", TIMEOUT);
 	tcase_add_loop_test(tc, prog_name_quoting, 0, N(names));
 	tcase_add_test(tc, prog_name_utf8_survives);
 	tcase_add_loop_test(tc, prog_name_every_byte, 0, 255);
 
-	tc = tcase(s, "truncation");
+	tc = kt_tcase(s, "truncation", TIMEOUT);
 	tcase_add_test(tc, truncate_line_v4);
 	tcase_add_test(tc, truncate_line_v6_quoted_name);
 	tcase_add_test(tc, long_name_is_capped_and_line_complete);
@@ -811,18 +803,12 @@ static Suite *logfmt_suite(void)
 	tcase_add_test(tc, appender_numbers);
 	tcase_add_test(tc, appender_stops_at_cap);
 
-	tc = tcase(s, "cause");
+	tc = kt_tcase(s, "cause", TIMEOUT);
 	tcase_add_loop_test(tc, cause_table, 0, N(causes));
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(logfmt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return kt_main(logfmt_suite());
 }

@@ -11,13 +11,13 @@
  * up), a writer keeps writing into the dropped connection (its data stays
  * unacknowledged: the user timeout gives up).  The line must come from the
  * call itself (the program never closes the socket), exactly once, with
- * every field right (logutil's lu_judge); then the program reports what
+ * every field right (testlib's kt_rig_judge); then the program reports what
  * its call returned.
  */
 #include <check.h>
 #include <stdio.h>
 
-#include "logutil.h"
+#include "testlib.h"
 
 /* seen: what the program's call returns.  Moving pages into a socket
  * (splice from a pipe, sendfile), the kernel returns the short count moved
@@ -47,18 +47,18 @@ START_TEST(t_rows)
 	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	const struct row *c = &rows[_i];
 	char label[96];
-	struct lu_want w;
-	struct lu_rig r;
+	struct kt_want w;
+	struct kt_rig r;
 
 	snprintf(label, sizeof label, "%s %s %s", c->act, c->dir, c->cause);
-	w = (struct lu_want){ label, c->dir, "ETIMEDOUT", c->cause,
-			      LU_THEORY_MS, 0 };
+	w = (struct kt_want){ label, c->dir, "ETIMEDOUT", c->cause,
+			      KT_THEORY_MS, 0 };
 	KT_NETNS();
-	lu_start(&r, "spliced", c->dir, "127.0.0.1", c->act, NULL, env, 1);
-	lu_drop();
-	lu_judge(&r, &w, r.t_up);
-	lu_result(&r, c->seen, 3000);
-	lu_free(&r);
+	kt_rig_start(&r, "spliced", c->dir, "127.0.0.1", c->act, NULL, env, 1);
+	kt_drop_port();
+	kt_rig_judge(&r, &w, r.t_up);
+	kt_rig_result(&r, c->seen, 3000);
+	kt_rig_free(&r);
 }
 END_TEST
 

@@ -25,22 +25,12 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 #define TIMEOUT 60
 #define MAXARG 96
 
 /* ------------------------------------------------------------ helpers */
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, f);
-	ck_assert_int_ge(vasprintf(&s, f, ap), 0);
-	va_end(ap);
-	return s;
-}
 
 static const char *need_env(const char *name)
 {
@@ -51,8 +41,8 @@ static const char *need_env(const char *name)
 }
 
 static const char *top(void) { return need_env("KASHIM_TOP"); }
-static char *wrapper(void) { return fmt("%s/scripts/kashim", top()); }
-static char *prog(const char *name) { return fmt("%s/build/tests/%s", top(), name); }
+static char *wrapper(void) { return kt_strf("%s/scripts/kashim", top()); }
+static char *prog(const char *name) { return kt_strf("%s/build/tests/%s", top(), name); }
 static char *probe(void) { return prog("wrap_sockprobe"); }
 
 /* The library under test, as a canonical absolute path. */
@@ -67,7 +57,7 @@ static char *testlib(void)
 /* A fresh directory inside the run's own one, which main removes. */
 static char *mktmp(void)
 {
-	char *d = fmt("%s/t.XXXXXX", need_env("KASHIM_WRAP_TMP"));
+	char *d = kt_strf("%s/t.XXXXXX", need_env("KASHIM_WRAP_TMP"));
 
 	ck_assert_ptr_nonnull(mkdtemp(d));
 	return d;
@@ -101,12 +91,12 @@ static char *read_file(const char *path)
  * from the checkout and installed alike. */
 static char *version_line(void)
 {
-	char *v = read_file(fmt("%s/VERSION", top()));
+	char *v = read_file(kt_strf("%s/VERSION", top()));
 
 	ck_assert_msg(v != NULL, "VERSION is missing");
 	ck_assert_msg(strchr(v, '\n') == v + strlen(v) - 1 && strlen(v) > 1,
 		      "VERSION must be one non-empty line, not '%s'", v);
-	return fmt("kashim %s", v);
+	return kt_strf("kashim %s", v);
 }
 
 static void copy_file(const char *from, const char *to, mode_t mode)
@@ -138,11 +128,11 @@ static void env_set(struct env *e, const char *name, const char *value)
 
 	for (int i = 0; i < e->n; i++)
 		if (strncmp(e->v[i], name, len) == 0 && e->v[i][len] == '=') {
-			e->v[i] = fmt("%s=%s", name, value);
+			e->v[i] = kt_strf("%s=%s", name, value);
 			return;
 		}
 	ck_assert_int_lt(e->n, 63);
-	e->v[e->n++] = fmt("%s=%s", name, value);
+	e->v[e->n++] = kt_strf("%s=%s", name, value);
 	e->v[e->n] = NULL;
 }
 
@@ -302,7 +292,7 @@ static struct res cmd(struct env *e, const char *cwd, const char *first, ...)
 /* The number after " key=" on the line that starts with "tag ", or -99. */
 static int val(const char *out, const char *tag, const char *key)
 {
-	char *want = fmt("%s ", tag), *k = fmt(" %s=", key);
+	char *want = kt_strf("%s ", tag), *k = kt_strf(" %s=", key);
 
 	for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		if (strncmp(l, want, strlen(want)) != 0)
@@ -355,15 +345,10 @@ static int kernel_syncnt(void)
 	return s ? atoi(s) : -1;
 }
 
-static void skip(const char *why)
-{
-	fprintf(stderr, "SKIP: %s\n", why);
-}
-
 static int have(const char *tool)
 {
 	struct env e = base_env();
-	char *c = fmt("command -v %s >/dev/null", tool);
+	char *c = kt_strf("command -v %s >/dev/null", tool);
 
 	return cmd(&e, NULL, "/bin/sh", "-c", c, NULL).status == 0;
 }
@@ -493,13 +478,13 @@ END_TEST
 START_TEST(log_option)
 {
 	struct env e = base_env();
-	char *log = fmt("%s/dead.log", mktmp());
+	char *log = kt_strf("%s/dead.log", mktmp());
 	struct res r = kashim(&e, "--log", log, probe(), "reset", NULL);
 	char *text;
 
 	ck_ran_ok(r);
 	ck_assert_ptr_nonnull(strstr(r.out, "read errno=ECONNRESET"));
-	ck_assert_ptr_nonnull(strstr(r.out, fmt("env KASHIM_LOG=%s\n", log)));
+	ck_assert_ptr_nonnull(strstr(r.out, kt_strf("env KASHIM_LOG=%s\n", log)));
 	text = read_file(log);
 	ck_assert_msg(text && strstr(text, "peer dead") && strstr(text, "cause=reset"),
 		      "no dead-peer line in %s: %s", log, text ? text : "(no file)");
@@ -604,21 +589,21 @@ START_TEST(bad_value_rejected)
 
 	fill_ports65();
 	/* the library quotes at most 64 bytes of a value, then "..." */
-	line = fmt("kashim: KASHIM_%s='%.64s%s' is not valid (expected %s)",
+	line = kt_strf("kashim: KASHIM_%s='%.64s%s' is not valid (expected %s)",
 		   b->var, b->value, strlen(b->value) > 64 ? "..." : "", b->expected);
 	if (b->opt[strlen(b->opt) - 1] == '=')
-		r = kashim(&e, fmt("%s%s", b->opt, b->value), probe(), NULL);
+		r = kashim(&e, kt_strf("%s%s", b->opt, b->value), probe(), NULL);
 	else
 		r = kashim(&e, b->opt, b->value, probe(), NULL);
 	ck_assert_msg(r.status == 2, "%s %s: exit %d", b->opt, b->value, r.status);
-	ck_assert_str_eq(r.err, fmt("%s\n", line));
+	ck_assert_str_eq(r.err, kt_strf("%s\n", line));
 	ck_assert_str_eq(r.out, "");    /* the program never ran */
 
 	env_set(&e, "LD_PRELOAD", testlib());
-	env_set(&e, fmt("KASHIM_%s", b->var), b->value);
+	env_set(&e, kt_strf("KASHIM_%s", b->var), b->value);
 	lib = cmd(&e, NULL, probe(), NULL);
 	ck_ran_ok(lib);
-	ck_assert_msg(strstr(lib.err, fmt("%s; ", line)),
+	ck_assert_msg(strstr(lib.err, kt_strf("%s; ", line)),
 		      "library says:\n%s\nwrapper says:\n%s", lib.err, line);
 }
 END_TEST
@@ -632,7 +617,7 @@ START_TEST(edge_values_accepted)
 		p += sprintf(p, "%d,", 1000 + i);
 	struct res r = kashim(&e, "-i", "32767", "-n", "00001", "-c", "127",
 			      "--syncnt", "0", "-u", "2147483647",
-			      "--ports", fmt("%s1-65535", ports64),
+			      "--ports", kt_strf("%s1-65535", ports64),
 			      "--nets", "10.0.0.0/8,fd00::/8,192.0.2.7,::ffff:127.0.0.1/104,127.0.0.1/32",
 			      "--log", "syslog", "--direction", "both", probe(), NULL);
 
@@ -674,7 +659,7 @@ END_TEST
  * be the VERSION file's, the one place the version is defined. */
 START_TEST(changelog_matches_version)
 {
-	char *log = read_file(fmt("%s/debian/changelog", top()));
+	char *log = read_file(kt_strf("%s/debian/changelog", top()));
 	char *want = version_line() + strlen("kashim ");
 	char *open, *close;
 
@@ -704,7 +689,7 @@ START_TEST(existing_preload_kept)
 	env_set(&e, "LD_PRELOAD", dummy());
 	r = kashim(&e, probe(), NULL);
 	ck_ran_ok(r);
-	ck_assert_str_eq(line_after(r.out, "preload="), fmt("%s:%s", lib, dummy()));
+	ck_assert_str_eq(line_after(r.out, "preload="), kt_strf("%s:%s", lib, dummy()));
 	/* both really loaded (maps lists them by address, in either order) */
 	ck_assert_ptr_nonnull(strstr(line_after(r.out, "maps "), lib));
 	ck_assert_ptr_nonnull(strstr(line_after(r.out, "maps "), dummy()));
@@ -718,10 +703,10 @@ START_TEST(preload_not_duplicated)
 	char *lib = testlib();
 	struct res again, nested, other;
 
-	env_set(&e, "LD_PRELOAD", fmt("%s %s", dummy(), lib));
+	env_set(&e, "LD_PRELOAD", kt_strf("%s %s", dummy(), lib));
 	again = kashim(&e, probe(), NULL);
 	ck_ran_ok(again);
-	ck_assert_str_eq(line_after(again.out, "preload="), fmt("%s:%s", lib, dummy()));
+	ck_assert_str_eq(line_after(again.out, "preload="), kt_strf("%s:%s", lib, dummy()));
 
 	env_unset(&e, "LD_PRELOAD");
 	nested = kashim(&e, wrapper(), "-i", "5", probe(), NULL);
@@ -730,10 +715,10 @@ START_TEST(preload_not_duplicated)
 	ck_assert_int_eq(val(nested.out, "out", "idle"), 5);
 
 	/* another copy of kashim gives way to the one this wrapper uses */
-	env_set(&e, "LD_PRELOAD", fmt("/elsewhere/libkashim.so:%s", dummy()));
+	env_set(&e, "LD_PRELOAD", kt_strf("/elsewhere/libkashim.so:%s", dummy()));
 	other = kashim(&e, probe(), NULL);
 	ck_ran_ok(other);
-	ck_assert_str_eq(line_after(other.out, "preload="), fmt("%s:%s", lib, dummy()));
+	ck_assert_str_eq(line_after(other.out, "preload="), kt_strf("%s:%s", lib, dummy()));
 }
 END_TEST
 
@@ -756,13 +741,13 @@ END_TEST
 START_TEST(checkout_library_not_cwd)
 {
 	struct env e = base_env();
-	char *tmp = mktmp(), *mine = realpath(fmt("%s/build/libkashim.so", top()), NULL);
+	char *tmp = mktmp(), *mine = realpath(kt_strf("%s/build/libkashim.so", top()), NULL);
 	struct res r;
 
 	ck_assert_ptr_nonnull(mine);
-	ck_assert_int_eq(mkdir(fmt("%s/build", tmp), 0755), 0);
-	copy_file(dummy(), fmt("%s/libkashim.so", tmp), 0644);
-	copy_file(dummy(), fmt("%s/build/libkashim.so", tmp), 0644);
+	ck_assert_int_eq(mkdir(kt_strf("%s/build", tmp), 0755), 0);
+	copy_file(dummy(), kt_strf("%s/libkashim.so", tmp), 0644);
+	copy_file(dummy(), kt_strf("%s/build/libkashim.so", tmp), 0644);
 	env_unset(&e, "KASHIM_LIB");
 	r = run_in((char *[]){ wrapper(), probe(), NULL }, &e, tmp);
 	ck_ran_ok(r);
@@ -825,7 +810,7 @@ END_TEST
 START_TEST(check_setuid_setgid)
 {
 	struct env e = base_env();
-	char *tmp = mktmp(), *su = fmt("%s/su-probe", tmp), *sg = fmt("%s/sg-probe", tmp);
+	char *tmp = mktmp(), *su = kt_strf("%s/su-probe", tmp), *sg = kt_strf("%s/sg-probe", tmp);
 	struct res r;
 
 	copy_file(probe(), su, 04755);
@@ -846,13 +831,13 @@ END_TEST
 START_TEST(check_scripts)
 {
 	struct env e = base_env();
-	char *tmp = mktmp(), *ok = fmt("%s/ok.sh", tmp), *viaenv = fmt("%s/env.sh", tmp);
-	char *bad = fmt("%s/static.sh", tmp);
+	char *tmp = mktmp(), *ok = kt_strf("%s/ok.sh", tmp), *viaenv = kt_strf("%s/env.sh", tmp);
+	char *bad = kt_strf("%s/static.sh", tmp);
 	struct res r;
 
-	write_file(ok, fmt("#!/bin/sh\nexec %s\n", probe()), 0755);
+	write_file(ok, kt_strf("#!/bin/sh\nexec %s\n", probe()), 0755);
 	write_file(viaenv, "#!/usr/bin/env sh\necho hi\n", 0755);
-	write_file(bad, fmt("#!%s\n", prog("wrap_static")), 0755);
+	write_file(bad, kt_strf("#!%s\n", prog("wrap_static")), 0755);
 	r = kashim(&e, "--check", ok, NULL);
 	ck_ran_ok(r);
 	ck_assert_ptr_nonnull(strstr(r.out, "ok: script for /bin/sh: dynamically linked"));
@@ -872,7 +857,7 @@ END_TEST
 START_TEST(check_not_runnable)
 {
 	struct env e = base_env();
-	char *tmp = mktmp(), *plain = fmt("%s/plain", tmp);
+	char *tmp = mktmp(), *plain = kt_strf("%s/plain", tmp);
 	struct res r;
 
 	write_file(plain, "#!/bin/sh\n", 0644);
@@ -928,7 +913,7 @@ START_TEST(env_output_parsed_back)
 	struct res run_it;
 
 	ck_ran_ok(r);
-	ck_assert_str_eq(r.out, fmt("LD_PRELOAD=%s\nKASHIM_IDLE=11\nKASHIM_INTVL=2\n"
+	ck_assert_str_eq(r.out, kt_strf("LD_PRELOAD=%s\nKASHIM_IDLE=11\nKASHIM_INTVL=2\n"
 				    "KASHIM_CNT=3\nKASHIM_PORTS=!22\nKASHIM_WATCH=1\n",
 				    testlib()));
 	got = env_from_lines(r.out);
@@ -942,17 +927,17 @@ END_TEST
 START_TEST(env_output_sourced_by_sh)
 {
 	struct env e = base_env();
-	char *tmp = mktmp(), *file = fmt("%s/kashim.env", tmp), *log = fmt("%s/a b's.log", tmp);
+	char *tmp = mktmp(), *file = kt_strf("%s/kashim.env", tmp), *log = kt_strf("%s/a b's.log", tmp);
 	struct res r = kashim(&e, "--env", "--idle", "13", "--log", log, NULL);
 	struct res run_it;
 
 	ck_ran_ok(r);
 	write_file(file, r.out, 0644);
 	run_it = cmd(&e, NULL, "/bin/sh", "-c",
-		     fmt("set -a; . '%s'; set +a; exec %s", file, probe()), NULL);
+		     kt_strf("set -a; . '%s'; set +a; exec %s", file, probe()), NULL);
 	ck_ran_ok(run_it);
 	ck_assert_int_eq(val(run_it.out, "out", "idle"), 13);
-	ck_assert_ptr_nonnull(strstr(run_it.out, fmt("env KASHIM_LOG=%s\n", log)));
+	ck_assert_ptr_nonnull(strstr(run_it.out, kt_strf("env KASHIM_LOG=%s\n", log)));
 }
 END_TEST
 
@@ -1001,7 +986,7 @@ START_TEST(systemd_dropin_parsed_back)
 	run_it = run((char *[]){ probe(), NULL }, &got);
 	ck_ran_ok(run_it);
 	ck_assert_int_eq(val(run_it.out, "out", "idle"), 12);
-	ck_assert_ptr_nonnull(strstr(run_it.out, fmt("env KASHIM_LOG=%s\n", log)));
+	ck_assert_ptr_nonnull(strstr(run_it.out, kt_strf("env KASHIM_LOG=%s\n", log)));
 	ck_assert_str_eq(line_after(run_it.out, "preload="), testlib());
 
 	r = kashim(&e, "--systemd", "my daemon", NULL);
@@ -1033,7 +1018,7 @@ START_TEST(no_children)
 	ck_assert_int_eq(strncmp(second, "maps\n", 5), 0);
 
 	ck_ran_ok(with);
-	ck_assert_int_eq(count(with.out, fmt(" %s\n", lib)), 2);
+	ck_assert_int_eq(count(with.out, kt_strf(" %s\n", lib)), 2);
 }
 END_TEST
 
@@ -1042,10 +1027,10 @@ END_TEST
 START_TEST(no_children_script)
 {
 	struct env e = base_env();
-	char *tmp = mktmp(), *script = fmt("%s/run.sh", tmp);
+	char *tmp = mktmp(), *script = kt_strf("%s/run.sh", tmp);
 	struct res r;
 
-	write_file(script, fmt("#!/bin/sh -e\n"
+	write_file(script, kt_strf("#!/bin/sh -e\n"
 			       "echo \"shell has $(grep -c /libkashim.so /proc/$$/maps)\"\n"
 			       "exec %s maps\n", probe()), 0755);
 	r = kashim(&e, "--no-children", script, NULL);
@@ -1054,7 +1039,7 @@ START_TEST(no_children_script)
 	ck_assert_ptr_nonnull(strstr(r.out, "\nmaps\n"));
 	r = kashim(&e, script, NULL);   /* without: the exec'd program has it */
 	ck_ran_ok(r);
-	ck_assert_ptr_nonnull(strstr(r.out, fmt("\nmaps %s\n", testlib())));
+	ck_assert_ptr_nonnull(strstr(r.out, kt_strf("\nmaps %s\n", testlib())));
 }
 END_TEST
 
@@ -1070,7 +1055,7 @@ START_TEST(no_children_keeps_user_preload)
 	/* the parent has both libraries, the child only the user's one */
 	ck_assert_int_eq(count(r.out, "maps "), 2);
 	ck_assert_ptr_nonnull(strstr(line_after(r.out, "maps "), testlib()));
-	ck_assert_int_eq(count(r.out, fmt("\nmaps %s\n", dummy())), 1);
+	ck_assert_int_eq(count(r.out, kt_strf("\nmaps %s\n", dummy())), 1);
 }
 END_TEST
 
@@ -1123,7 +1108,7 @@ static void release(struct held *h)
 
 static void assert_covered(const char *out, const char *lib)
 {
-	ck_assert_ptr_nonnull(strstr(out, fmt("library: %s (loaded)", lib)));
+	ck_assert_ptr_nonnull(strstr(out, kt_strf("library: %s (loaded)", lib)));
 	ck_assert_ptr_nonnull(strstr(out, "KASHIM_IDLE=30"));
 	ck_assert_msg(count(out, "ESTAB") == 2 && count(out, "timer:(keepalive,") == 2,
 		      "status:\n%s", out);
@@ -1141,8 +1126,8 @@ static char *path_without_ss(void)
 		for (struct dirent *de; d && (de = readdir(d)) != NULL;) {
 			if (de->d_name[0] == '.' || strcmp(de->d_name, "ss") == 0)
 				continue;
-			(void)symlink(fmt("%s/%s", from[i], de->d_name),
-				      fmt("%s/%s", dir, de->d_name));
+			(void)symlink(kt_strf("%s/%s", from[i], de->d_name),
+				      kt_strf("%s/%s", dir, de->d_name));
 		}
 		if (d)
 			closedir(d);
@@ -1154,7 +1139,7 @@ START_TEST(status_of_covered_process)
 {
 	struct env e = base_env();
 	struct held h = hold(&e, 1);
-	char *pid = fmt("%d", (int)h.pid);
+	char *pid = kt_strf("%d", (int)h.pid);
 	struct res viass, viaproc;
 	struct env noss = base_env();
 
@@ -1163,7 +1148,7 @@ START_TEST(status_of_covered_process)
 		ck_ran_ok(viass);
 		assert_covered(viass.out, testlib());
 	} else {
-		skip("ss (iproute2) is not installed: only the /proc reading is tested");
+		kt_skip(__func__, "ss (iproute2) is not installed: only the /proc reading is tested");
 	}
 	env_set(&noss, "PATH", path_without_ss());
 	viaproc = kashim(&noss, "--status", pid, NULL);
@@ -1181,15 +1166,15 @@ START_TEST(status_in_other_netns)
 	struct env e = base_env();
 	struct held h;
 	struct res r;
-	char *inner = fmt("ip link set lo up && exec '%s' -i 30 '%s' hold", wrapper(), probe());
+	char *inner = kt_strf("ip link set lo up && exec '%s' -i 30 '%s' hold", wrapper(), probe());
 	char *argv[] = { "/usr/bin/unshare", "-n", "/bin/sh", "-c", inner, NULL };
 
 	if (cmd(&e, NULL, "/usr/bin/unshare", "-n", "/bin/true", NULL).status != 0 || !have("ip")) {
-		skip("no network namespaces here (needs root, unshare and ip): status_in_other_netns not run");
+		kt_skip(__func__, "no network namespaces here (needs root, unshare and ip): status_in_other_netns not run");
 		return;
 	}
 	h = hold_argv(&e, argv);
-	r = kashim(&e, "--status", fmt("%d", (int)h.pid), NULL);
+	r = kashim(&e, "--status", kt_strf("%d", (int)h.pid), NULL);
 	ck_ran_ok(r);
 	assert_covered(r.out, testlib());
 	release(&h);
@@ -1200,7 +1185,7 @@ START_TEST(status_of_bare_process)
 {
 	struct env e = base_env();
 	struct held h = hold(&e, 0);
-	char *pid = fmt("%d", (int)h.pid);
+	char *pid = kt_strf("%d", (int)h.pid);
 	struct res r = kashim(&e, "--status", pid, NULL);
 
 	ck_ran_ok(r);
@@ -1221,7 +1206,7 @@ static struct res make(const char *target, const char *prefix, const char *destd
 
 	env_unset(&e, "KASHIM_LIB");
 	return cmd(&e, NULL, "/usr/bin/make", "-s", "-C", top(), target,
-		   fmt("PREFIX=%s", prefix), fmt("DESTDIR=%s", destdir), NULL);
+		   kt_strf("PREFIX=%s", prefix), kt_strf("DESTDIR=%s", destdir), NULL);
 }
 
 static void assert_mode(const char *path, mode_t mode)
@@ -1239,7 +1224,7 @@ static int gone(const char *path)
 
 START_TEST(install_prefix_and_run)
 {
-	char *p = mktmp(), *lib = fmt("%s/lib/libkashim.so", p), *bin = fmt("%s/bin/kashim", p);
+	char *p = mktmp(), *lib = kt_strf("%s/lib/libkashim.so", p), *bin = kt_strf("%s/bin/kashim", p);
 	struct res m = make("install", p, "");
 	struct env e = base_env();
 	struct res r, v;
@@ -1249,8 +1234,8 @@ START_TEST(install_prefix_and_run)
 	ck_ran_ok(m);
 	assert_mode(lib, 0644);
 	assert_mode(bin, 0755);
-	assert_mode(fmt("%s/share/man/man1/kashim.1", p), 0644);
-	assert_mode(fmt("%s/share/man/man7/libkashim.7", p), 0644);
+	assert_mode(kt_strf("%s/share/man/man1/kashim.1", p), 0644);
+	assert_mode(kt_strf("%s/share/man/man7/libkashim.7", p), 0644);
 	ck_assert_ptr_null(strstr(read_file(bin), "@LIBDIR@"));
 
 	/* run from the checkout's directory: still the installed library */
@@ -1279,28 +1264,28 @@ START_TEST(install_prefix_and_run)
 	m = make("uninstall", p, "");
 	ck_ran_ok(m);
 	ck_assert(gone(lib) && gone(bin));
-	ck_assert(gone(fmt("%s/share/man/man1/kashim.1", p)));
-	ck_assert(gone(fmt("%s/share/man/man7/libkashim.7", p)));
+	ck_assert(gone(kt_strf("%s/share/man/man1/kashim.1", p)));
+	ck_assert(gone(kt_strf("%s/share/man/man7/libkashim.7", p)));
 }
 END_TEST
 
 START_TEST(install_destdir_staged)
 {
 	char *d = mktmp(), *pre = "/opt/kashim-wrap-test";
-	char *bin = fmt("%s%s/bin/kashim", d, pre);
+	char *bin = kt_strf("%s%s/bin/kashim", d, pre);
 	struct res m = make("install", pre, d);
 	struct env e = base_env();
 	struct res r;
 
 	ck_ran_ok(m);
-	assert_mode(fmt("%s%s/lib/libkashim.so", d, pre), 0644);
+	assert_mode(kt_strf("%s%s/lib/libkashim.so", d, pre), 0644);
 	assert_mode(bin, 0755);
 	ck_assert(gone(pre));
 	/* the wrapper knows the final place, not the staging one */
 	env_unset(&e, "KASHIM_LIB");
 	r = run((char *[]){ bin, "--env", NULL }, &e);
 	ck_ran_ok(r);
-	ck_assert_str_eq(r.out, fmt("LD_PRELOAD=%s/lib/libkashim.so\n", pre));
+	ck_assert_str_eq(r.out, kt_strf("LD_PRELOAD=%s/lib/libkashim.so\n", pre));
 	m = make("uninstall", pre, d);
 	ck_ran_ok(m);
 	ck_assert(gone(bin));
@@ -1315,10 +1300,10 @@ START_TEST(shellcheck_clean)
 	struct res r;
 
 	if (!have("shellcheck")) {
-		skip("shellcheck is not installed: scripts/kashim not linted");
+		kt_skip(__func__, "shellcheck is not installed: scripts/kashim not linted");
 		return;
 	}
-	r = cmd(&e, NULL, "/bin/sh", "-c", fmt("shellcheck '%s'", wrapper()), NULL);
+	r = cmd(&e, NULL, "/bin/sh", "-c", kt_strf("shellcheck '%s'", wrapper()), NULL);
 	ck_assert_msg(r.status == 0 && !*r.out, "%s", r.out);
 }
 END_TEST
@@ -1329,12 +1314,12 @@ START_TEST(man_pages_clean)
 	struct env e = base_env();
 
 	if (!have("man")) {
-		skip("man is not installed: the manual pages are not checked");
+		kt_skip(__func__, "man is not installed: the manual pages are not checked");
 		return;
 	}
 	for (int i = 0; i < 2; i++) {
 		struct res r = cmd(&e, top(), "/bin/sh", "-c",
-				   fmt("man --warnings -l %s >/dev/null", pages[i]), NULL);
+				   kt_strf("man --warnings -l %s >/dev/null", pages[i]), NULL);
 
 		ck_ran_ok(r);
 		ck_assert_msg(!*r.err, "%s:\n%s", pages[i], r.err);
@@ -1347,11 +1332,11 @@ END_TEST
 /* The fenced block after "<!-- tested: NAME -->" in README.md. */
 static char *doc_block(const char *name)
 {
-	char *doc = read_file(fmt("%s/README.md", top()));
+	char *doc = read_file(kt_strf("%s/README.md", top()));
 	char *m, *body, *end;
 
 	ck_assert_ptr_nonnull(doc);
-	m = strstr(doc, fmt("<!-- tested: %s -->", name));
+	m = strstr(doc, kt_strf("<!-- tested: %s -->", name));
 	ck_assert_msg(m != NULL, "README.md has no block %s", name);
 	body = strstr(m, "```");
 	body = strchr(body, '\n') + 1;
@@ -1378,11 +1363,11 @@ static char *replace(const char *s, const char *from, const char *to)
 START_TEST(docs_shell_wrapper)
 {
 	struct env e = base_env();
-	char *tmp = mktmp(), *script = fmt("%s/mydaemon-kashim", tmp);
+	char *tmp = mktmp(), *script = kt_strf("%s/mydaemon-kashim", tmp);
 	struct res r;
 
 	write_file(script, replace(doc_block("wrapper-script"), "/usr/sbin/mydaemon", probe()), 0755);
-	env_set(&e, "PATH", fmt("%s/scripts:/usr/bin:/bin", top()));
+	env_set(&e, "PATH", kt_strf("%s/scripts:/usr/bin:/bin", top()));
 	r = cmd(&e, NULL, script, "probe", NULL);
 	ck_ran_ok(r);
 	assert_opts(r.out, "out", 30, 5, 3, 45000);
@@ -1393,7 +1378,7 @@ END_TEST
  * install under /usr/local (staged in a DESTDIR here). */
 START_TEST(docs_systemd_dropin)
 {
-	char *d = mktmp(), *bin = fmt("%s/usr/local/bin/kashim", d);
+	char *d = mktmp(), *bin = kt_strf("%s/usr/local/bin/kashim", d);
 	char *command = doc_block("systemd-command"), *shown = doc_block("systemd-dropin");
 	struct env e = base_env();
 	struct res m = make("install", "/usr/local", d), r;
@@ -1401,7 +1386,7 @@ START_TEST(docs_systemd_dropin)
 	ck_ran_ok(m);
 	ck_assert_int_eq(strncmp(command, "kashim ", 7), 0);
 	env_unset(&e, "KASHIM_LIB");
-	r = cmd(&e, NULL, "/bin/sh", "-c", fmt("%s %s", bin, command + 7), NULL);
+	r = cmd(&e, NULL, "/bin/sh", "-c", kt_strf("%s %s", bin, command + 7), NULL);
 	ck_ran_ok(r);
 	ck_assert_str_eq(r.out, shown);
 }
@@ -1416,7 +1401,7 @@ START_TEST(docs_container)
 	struct res r;
 	const char *keys[] = { "\nENTRYPOINT [", "\nCMD [" };
 
-	env_set(&e, "PATH", fmt("%s/scripts:/usr/bin:/bin", top()));
+	env_set(&e, "PATH", kt_strf("%s/scripts:/usr/bin:/bin", top()));
 	for (int k = 0; k < 2; k++) {
 		char *p = strstr(file, keys[k]);
 
@@ -1445,21 +1430,12 @@ END_TEST
 
 /* ------------------------------------------------------------ suite */
 
-static TCase *tc(Suite *s, const char *name)
-{
-	TCase *t = tcase_create(name);
-
-	tcase_set_timeout(t, TIMEOUT);
-	suite_add_tcase(s, t);
-	return t;
-}
-
 static Suite *wrapper_suite(void)
 {
 	Suite *s = suite_create("wrapper");
 	TCase *t;
 
-	t = tc(s, "options");
+	t = kt_tcase(s, "options", TIMEOUT);
 	tcase_add_test(t, defaults_reach_sockets);
 	tcase_add_test(t, short_options);
 	tcase_add_test(t, long_options_with_equals);
@@ -1470,43 +1446,43 @@ static Suite *wrapper_suite(void)
 	tcase_add_test(t, override_option);
 	tcase_add_test(t, log_option);
 	tcase_add_test(t, flag_options);
-	t = tc(s, "values");
+	t = kt_tcase(s, "values", TIMEOUT);
 	tcase_add_loop_test(t, bad_value_rejected, 0, (int)(sizeof bads / sizeof bads[0]));
 	tcase_add_test(t, edge_values_accepted);
 	tcase_add_test(t, usage_errors);
 	tcase_add_test(t, changelog_matches_version);
-	t = tc(s, "preload");
+	t = kt_tcase(s, "preload", TIMEOUT);
 	tcase_add_test(t, existing_preload_kept);
 	tcase_add_test(t, preload_not_duplicated);
 	tcase_add_test(t, relative_kashim_lib_made_absolute);
 	tcase_add_test(t, checkout_library_not_cwd);
 	tcase_add_test(t, library_missing);
-	t = tc(s, "check");
+	t = kt_tcase(s, "check", TIMEOUT);
 	tcase_add_test(t, check_dynamic);
 	tcase_add_test(t, check_static);
 	tcase_add_test(t, check_setuid_setgid);
 	tcase_add_test(t, check_scripts);
 	tcase_add_test(t, check_not_runnable);
 	tcase_add_test(t, check_go_note);
-	t = tc(s, "env");
+	t = kt_tcase(s, "env", TIMEOUT);
 	tcase_add_test(t, env_output_parsed_back);
 	tcase_add_test(t, env_output_sourced_by_sh);
 	tcase_add_test(t, systemd_dropin_parsed_back);
-	t = tc(s, "no_children");
+	t = kt_tcase(s, "no_children", TIMEOUT);
 	tcase_add_test(t, no_children);
 	tcase_add_test(t, no_children_script);
 	tcase_add_test(t, no_children_keeps_user_preload);
-	t = tc(s, "status");
+	t = kt_tcase(s, "status", TIMEOUT);
 	tcase_add_test(t, status_of_covered_process);
 	tcase_add_test(t, status_in_other_netns);
 	tcase_add_test(t, status_of_bare_process);
-	t = tc(s, "install");
+	t = kt_tcase(s, "install", TIMEOUT);
 	tcase_add_test(t, install_prefix_and_run);
 	tcase_add_test(t, install_destdir_staged);
-	t = tc(s, "lint");
+	t = kt_tcase(s, "lint", TIMEOUT);
 	tcase_add_test(t, shellcheck_clean);
 	tcase_add_test(t, man_pages_clean);
-	t = tc(s, "docs");
+	t = kt_tcase(s, "docs", TIMEOUT);
 	tcase_add_test(t, docs_shell_wrapper);
 	tcase_add_test(t, docs_systemd_dropin);
 	tcase_add_test(t, docs_container);
@@ -1516,8 +1492,7 @@ static Suite *wrapper_suite(void)
 int main(void)
 {
 	char tmp[] = "/tmp/kashim-wrap.XXXXXX";
-	SRunner *sr = srunner_create(wrapper_suite());
-	int failed;
+	int status;
 	pid_t pid;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1525,9 +1500,7 @@ int main(void)
 		perror("check_wrapper: temporary directory");
 		return EXIT_FAILURE;
 	}
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = kt_main(wrapper_suite());
 	pid = fork();
 	if (pid == 0) {
 		execl("/bin/rm", "rm", "-rf", "--", tmp, (char *)NULL);
@@ -1535,5 +1508,5 @@ int main(void)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }

@@ -15,7 +15,9 @@
  *     current Check-forked test process, or prints "SKIP: reason" and returns
  *     from the test when that is not permitted;
  *   - nftables drop rules inside that namespace (kt_nft_*);
- *   - a monotonic stopwatch.
+ *   - a monotonic stopwatch;
+ *   - dead-peer log lines, and a "rig": a program under test with the test
+ *     process as the other end of its connection (kt_rig_*).
  *
  * Every wait takes a bound in milliseconds; a program still running when a
  * bound ends is reported, never waited for forever.
@@ -190,8 +192,143 @@ void kt_sleep_ms(long ms);
  * ld.so says "cannot be preloaded" on its stderr. */
 void kt_assert_preloaded(const struct kt_proc *p);
 
-/* Run a Check suite in fork mode; returns the process exit status. */
+/* A new test case called name in s, each of its tests bounded to seconds
+ * (Check's tcase_set_timeout): a deadlock fails instead of hanging. */
 struct Suite;
+struct TCase;
+struct TCase *kt_tcase(struct Suite *s, const char *name, int seconds);
+
+/* The number of rows of a table, for tcase_add_loop_test. */
+#define KT_N(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
+/* Run a Check suite in fork mode; returns the process exit status. */
 int kt_main(struct Suite *s);
+
+/* ---- dead-peer lines, and the test process as a program's peer ------ */
+
+/* For the dead-peer log tests: parse and judge "kashim[PID]: peer dead ..."
+ * lines, wait for text on a program's stderr, and play the other end of a
+ * program's connection from the test process (which sits in the same
+ * network namespace and is never preloaded). */
+
+#define KT_PORT 5555
+#define KT_THEORY_MS 3000          /* IDLE + INTVL*CNT = 1 + 1*2 s */
+#define KT_MARGIN_MS 2000          /* late allowance on a loaded machine */
+#define KT_EARLY_MS 300
+#define KT_AGE_SLACK_MS 500        /* the line's age vs what the test saw */
+#define KT_SETTLE_MS 1200          /* wait this long for a second line */
+
+struct kt_rig {
+	struct kt_proc p;
+	int lfd, cfd;           /* the test's listener and its end */
+	const char *addr, *prog;
+	char local[80], peer[80];
+	long pid;
+	int fd;
+	long t_up;              /* test clock when "up" was seen */
+};
+
+struct kt_want {
+	const char *label;
+	const char *dir, *error, *cause;
+	long theory_ms;         /* from t0 (below) to the death */
+	long late_ms;           /* allowance after it; 0: KT_MARGIN_MS */
+};
+
+/* The common case: a keepalive death (ETIMEDOUT) in direction dir ("in",
+ * "out") after KT_THEORY_MS, with the default allowance. */
+#define KT_WANT_KEEPALIVE(label, dir)					\
+	{ (label), (dir), "ETIMEDOUT", "keepalive", KT_THEORY_MS, 0 }
+
+/* One dead-peer line, split into its fields. */
+struct kt_dead {
+	long pid;
+	char prog[64];
+	int fd;
+	char dir[8];
+	char local[80], peer[80];
+	char error[24], cause[24];
+	long age_ms;            /* age=63.2s → 63200 */
+};
+
+/* Parse one line (without its newline) of the exact form
+ *   kashim[PID]: peer dead prog=NAME fd=N dir=in|out local=A peer=B
+ *   error=EXXX cause=C age=S.Ds
+ * Returns 0, or -1 when any part is missing, extra or malformed. */
+int kt_parse_dead(const char *line, struct kt_dead *d);
+
+/* Every line of text that contains "peer dead": up to max parsed into
+ * d[], the number of such lines returned; *bad counts the ones that did
+ * not parse (torn, mixed or misformatted). */
+int kt_dead_lines(const char *text, struct kt_dead *d, int max, int *bad);
+
+/* Number of lines of text containing needle. */
+int kt_count_lines(const char *text, const char *needle);
+
+/* Wait until the program's stderr (which = 2) or stdout (1) contains
+ * needle, up to ms.  Returns 0, or -1 at the bound or when the program
+ * ended without it. */
+int kt_wait_text(struct kt_proc *p, int which, const char *needle, int ms);
+
+/* The last 1500 characters of s, for failure messages (Check refuses a
+ * message longer than its limit and ends the test early). */
+const char *kt_tail(const char *s);
+
+/* Keep collecting the program's output for ms (to see what else comes). */
+void kt_settle(struct kt_proc *p, int ms);
+
+/* ---- the test process as the other end -------------------------------- */
+
+/* accept() on lfd with a bound; -1 on timeout. */
+int kt_accept(int lfd, int ms);
+/* connect to addr:port (numeric), retrying up to ms while refused. */
+int kt_connect(const char *addr, int port, int ms);
+/* Close with an RST (SO_LINGER 0). */
+void kt_abort(int fd);
+/* "127.0.0.1:5555" / "[::1]:5555" for addr, port. */
+void kt_fmt_addr(char *buf, size_t cap, const char *addr, int port);
+/* The local address of fd, written the same way. */
+void kt_local_addr(int fd, char *buf, size_t cap);
+
+/* ---- a program under test with the test process as its peer ----------- */
+
+/* The rig's environment: kt_env_init(preload), then env (a
+ * NULL-terminated "NAME=value" list, first so that it wins), then
+ * KASHIM_IDLE=1 KASHIM_INTVL=1 KASHIM_CNT=2. */
+void kt_rig_env(struct kt_env *e, int preload, const char *const *env);
+/* Start argv preloaded with that environment; fails the test when it
+ * cannot. */
+void kt_rig_spawn(struct kt_proc *p, const char *const *argv,
+		  const char *const *env);
+
+/* Start PROG (build/tests/progs/PROG) as "PROG DIR ADDR KT_PORT ACT [ARG]"
+ * with env (a NULL-terminated "NAME=value" list, winning over the
+ * defaults KASHIM_IDLE=1 KASHIM_INTVL=1 KASHIM_CNT=2), preloaded when
+ * preload != 0.  DIR "out": the test listens and accepts; "in": the test
+ * connects.  Returns once the program printed "up ..." (fields copied into
+ * r).  Fails the test on any error. */
+void kt_rig_start(struct kt_rig *r, const char *prog, const char *dir,
+		  const char *addr, const char *act, const char *arg,
+		  const char *const *env, int preload);
+void kt_rig_free(struct kt_rig *r);
+
+/* Wait for the program's "up ..." line and copy its fields (local, peer,
+ * pid, fd) and the time it came into r. */
+void kt_rig_read_up(struct kt_rig *r);
+
+/* Drop KT_PORT (both directions) in this namespace; undo it. */
+void kt_drop_port(void);
+void kt_undrop_port(void);
+
+/* Wait up to ms for the program's "result=X elapsed_ms=N"; X must be
+ * want.  Returns N. */
+long kt_rig_result(struct kt_rig *r, const char *want, int ms);
+
+/* Wait for the dead-peer line, then KT_SETTLE_MS more: exactly one line,
+ * its pid, prog, fd, dir, local, peer, error and cause right, its age what
+ * the test saw since "up" (within KT_AGE_SLACK_MS), and its arrival within
+ * [theory - KT_EARLY_MS, theory + late] after t0 (test clock).  Prints a
+ * MEASURE line; returns the arrival time after t0. */
+long kt_rig_judge(struct kt_rig *r, const struct kt_want *w, long t0);
 
 #endif

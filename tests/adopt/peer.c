@@ -34,6 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PROG_NAME "peer"
+/* Its caller reads "error WHAT: ..." on stdout. */
+#define PROG_DIE_PREFIX "error "
+#define PROG_DIE_FD 1
+#define PROG_DIE_STATUS 1
+#include "../progs/prog.h"
+
 #define MAXCONN 1100
 
 static long now_ms(void)
@@ -42,13 +49,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void die(const char *what) __attribute__((noreturn));
-static void die(const char *what)
-{
-	printf("error %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 static const char *errname(int e)
@@ -65,38 +65,11 @@ static const char *errname(int e)
 	return buf;
 }
 
-static socklen_t make_addr(const char *addr, int port,
-			   struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)port);
-		return sizeof(*in);
-	}
-	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1) {
-		printf("error bad address %s\n", addr);
-		exit(2);
-	}
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons((uint16_t)port);
-	return sizeof(*in6);
-}
-
 static int dial(const char *addr, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
-	int fd = socket(ss.ss_family, SOCK_STREAM, 0);
 
-	if (fd < 0)
-		die("socket");
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-		die("connect");
-	return fd;
+	return prog_dial(addr, port, &ss);
 }
 
 static int opt(int fd, int level, int name)
@@ -144,7 +117,7 @@ static int client(const char *addr, int port)
 static int listener(const char *addr, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
+	socklen_t len = prog_addr(addr, port, &ss);
 	int one = 1, fd = socket(ss.ss_family, SOCK_STREAM, 0);
 
 	if (fd < 0)

@@ -29,7 +29,7 @@ static int accepted(int l)
 	int a = accept(l, NULL, NULL);
 
 	if (a < 0)
-		h_die("accept");
+		die("accept");
 	return a;
 }
 
@@ -42,7 +42,7 @@ static int close_behind(const char *how, int fd)
 	if (strcmp(how, "fclose") == 0) {
 		f = fdopen(fd, "r+");
 		if (!f)
-			h_die("fdopen");
+			die("fdopen");
 		return fclose(f);
 	}
 	if (strcmp(how, "close_range") == 0)
@@ -56,11 +56,11 @@ static int unseen_socket(int want)
 	int fd = (int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 
 	if (fd < 0)
-		h_die("raw socket");
+		die("raw socket");
 	if (fd != want) {
 		h_say("note raw socket got %d, not %d", fd, want);
 		if (syscall(SYS_dup2, fd, want) != want)
-			h_die("raw dup2");
+			die("raw dup2");
 		syscall(SYS_close, fd);
 	}
 	return want;
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	const char *how = argc > 1 ? argv[1] : "sysclose";
 	int inbound = argc > 2 && strcmp(argv[2], "in") == 0;
 	int c, a, n, l2, p2, peer;
-	struct sockaddr_in sa = h_loopback(0);
+	struct sockaddr_in sa = prog_loopback4(0);
 	socklen_t len = sizeof sa;
 
 	lis = h_listener(&port);
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 	h_say("same bind=%d", H_RES(bind(n, (struct sockaddr *)&sa, sizeof sa)));
 	h_say("same listen=%d", H_RES(listen(n, 8)));
 	if (getsockname(n, (struct sockaddr *)&sa, &len) != 0)
-		h_die("getsockname");
+		die("getsockname");
 	p2 = ntohs(sa.sin_port);
 	peer = h_client(p2);
 	l2 = n;

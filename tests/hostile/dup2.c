@@ -19,7 +19,7 @@ static int accepted(void)
 	int a = accept(lis, NULL, NULL);
 
 	if (a < 0)
-		h_die("accept");
+		die("accept");
 	return a;
 }
 
@@ -41,7 +41,7 @@ static void udp_over_tcp(void)
 {
 	int c = h_client(port), a = accepted();
 	int u = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in sa = h_loopback(port);
+	struct sockaddr_in sa = prog_loopback4(port);
 
 	h_say("same udp_over_tcp=%d", dup2(u, c) == c);
 	h_say("same udp_connect=%d",
@@ -93,7 +93,7 @@ static void pipe_over_tcp(void)
 	int c = h_client(port), a = accepted(), p[2];
 
 	if (pipe(p) != 0)
-		h_die("pipe");
+		die("pipe");
 	h_say("same pipe_over_tcp=%d", dup2(p[1], c) == c);
 	h_say("same pipe_connect=%d", H_RES(h_connect_fd(c, port)));
 	h_say("same pipe_setidle=%d",

@@ -33,7 +33,7 @@ __attribute__((constructor)) static void early_ctor(void)
 	a = accept(lis, NULL, NULL);
 	saved = errno;
 	if (a < 0)
-		h_die("early accept");
+		die("early accept");
 	h_say("same early errno=%d", saved);
 	h_opts("early_out", c);
 	h_opts("early_in", a);

@@ -35,15 +35,15 @@ int main(void)
 
 	/* The soft limit only: valgrind refuses to change the hard one. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		h_die("getrlimit");
+		die("getrlimit");
 	rl.rlim_cur = LIMIT;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-		h_die("setrlimit");
+		die("setrlimit");
 	lis = h_listener(&port);
 	c = h_client(port);
 	a = accept(lis, NULL, NULL);
 	if (a < 0)
-		h_die("accept");
+		die("accept");
 	h_opts("conn", c);
 	for (;;) {
 		fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -53,7 +53,7 @@ int main(void)
 	}
 	last_errno = errno;
 	if (n < 2)
-		h_die("fewer than two sockets fit");
+		die("fewer than two sockets fit");
 	h_say("same filled=%d errno=%d", n, last_errno);
 	errno = 0;
 	fd = dup(c);
@@ -89,7 +89,7 @@ int main(void)
 			while (fill[i] < 0 && retries++ < 100000)
 				fill[i] = socket(AF_INET, SOCK_STREAM, 0);
 			if (fill[i] < 0)
-				h_die("socket, again and again");
+				die("socket, again and again");
 		}
 		rounds++;
 	}

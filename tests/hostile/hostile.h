@@ -29,65 +29,47 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static inline void h_die(const char *what)
-{
-	fprintf(stderr, "%s: %s\n", what, strerror(errno));
-	exit(2);
-}
+/* die(): "what: strerror", status 2. */
+#define PROG_NAME "hostile"
+#define PROG_DIE_PREFIX ""
+#include "../progs/prog.h"
 
-/* One whole line per write(2), unbuffered: safe to mix with fork, vfork
- * and signal handlers, and nothing is lost when a program ends oddly. */
+/* One whole line per write(2) on stdout (prog_vsay); a program that
+ * cannot write its result ends with status 3. */
 __attribute__((format(printf, 1, 2)))
 static inline void h_say(const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
-	int n;
+	int r;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	r = prog_vsay(1, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof line - 2)
-		n = (int)sizeof line - 2;
-	line[n++] = '\n';
-	if (write(1, line, (size_t)n) < 0)
+	if (r < 0)
 		_exit(3);
 }
 
 /* "0" or the errno's name-free number, so both runs print the same. */
 #define H_RES(r) ((r) < 0 ? errno : 0)
 
-static inline struct sockaddr_in h_loopback(int port)
-{
-	struct sockaddr_in sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sa;
-}
-
 /* A TCP listener on 127.0.0.1, any port; *port gets the port. */
 static inline int h_listener(int *port)
 {
-	struct sockaddr_in sa = h_loopback(0);
+	struct sockaddr_in sa = prog_loopback4(0);
 	socklen_t len = sizeof sa;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
 	    listen(fd, 128) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-		h_die("listener");
+		die("listener");
 	*port = ntohs(sa.sin_port);
 	return fd;
 }
 
 static inline int h_connect_fd(int fd, int port)
 {
-	struct sockaddr_in sa = h_loopback(port);
+	struct sockaddr_in sa = prog_loopback4(port);
 
 	return connect(fd, (struct sockaddr *)&sa, sizeof sa);
 }
@@ -98,7 +80,7 @@ static inline int h_client(int port)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (fd < 0 || h_connect_fd(fd, port) != 0)
-		h_die("client");
+		die("client");
 	return fd;
 }
 

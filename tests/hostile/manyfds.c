@@ -24,7 +24,7 @@ int main(void)
 	int lis, port, fd, c, a, t;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		h_die("getrlimit");
+		die("getrlimit");
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < LIMIT) {
 		h_say("skip hard limit %ld is below %d", (long)rl.rlim_max,
 		      LIMIT);
@@ -32,12 +32,12 @@ int main(void)
 	}
 	rl.rlim_cur = LIMIT;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-		h_die("setrlimit");
+		die("setrlimit");
 	lis = h_listener(&port);
 	do {
 		fd = open("/dev/null", O_RDONLY);
 		if (fd < 0)
-			h_die("open");
+			die("open");
 	} while (fd < FLOOR);
 	c = h_client(port);
 	a = accept(lis, NULL, NULL);

@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	a = accept(lis, NULL, NULL);
 	h_opts("conn", c);
 	if (pthread_create(&t, NULL, worker, NULL) != 0)
-		h_die("pthread_create");
+		die("pthread_create");
 	(void)a;
 	pthread_exit(NULL);
 }

@@ -26,7 +26,7 @@ static volatile sig_atomic_t handled, errno_broken;
 static void on_alarm(int sig)
 {
 	int saved = errno, s, d, marker = 1000 + sig;
-	struct sockaddr_in sa = h_loopback(side_port);
+	struct sockaddr_in sa = prog_loopback4(side_port);
 
 	errno = marker;
 	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -52,7 +52,7 @@ static int one_round(int lis, int port)
 	c = h_client(port);
 	a = accept(lis, NULL, NULL);
 	if (a < 0)
-		h_die("accept");
+		die("accept");
 	ok = write(c, "ping", 4) == 4 && read(a, buf, 4) == 4 &&
 	     memcmp(buf, "ping", 4) == 0;
 	ok = ok && h_getopt(c, SOL_SOCKET, SO_KEEPALIVE) >= 0;
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	lis = h_listener(&port);
 	side = h_listener(&side_port);
 	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0)
-		h_die("pipe");
+		die("pipe");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_alarm;
 	sa.sa_flags = SA_RESTART;

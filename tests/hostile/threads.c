@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 	setitimer(ITIMER_REAL, &it, NULL);
 	for (i = 0; i < nthreads; i++)
 		if (pthread_create(&t[i], NULL, worker, (void *)(long)i) != 0)
-			h_die("pthread_create");
+			die("pthread_create");
 	for (i = 0; i < nthreads; i++)
 		pthread_join(t[i], NULL);
 	memset(&it, 0, sizeof it);

@@ -31,10 +31,10 @@ int main(int argc, char **argv)
 	c = h_client(port);
 	a = accept(lis, NULL, NULL);
 	if (a < 0)
-		h_die("accept");
+		die("accept");
 	pid = vfork();
 	if (pid < 0)
-		h_die("vfork");
+		die("vfork");
 	if (pid == 0) {
 		close(c);
 		dup2(lis, c);
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) != pid)
-		h_die("waitpid");
+		die("waitpid");
 	h_say("same child status=%d", WIFEXITED(status) ? WEXITSTATUS(status)
 						      : -1);
 	echo = write(c, "ping", 4) == 4 && read(a, buf, 4) == 4;

@@ -28,7 +28,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
+#define PROG_NAME "dpeer"
+#include "prog.h"
 
 static long now_ms(void)
 {
@@ -36,24 +37,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "dpeer: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static socklen_t make_addr(const char *addr, int port,
-			   struct sockaddr_storage *ss)
-{
-	socklen_t len = kt_make_addr(addr, port, ss);
-
-	if (!len) {
-		fprintf(stderr, "dpeer: bad address %s\n", addr);
-		exit(2);
-	}
-	return len;
 }
 
 static void wait_recv(int fd, long t0)
@@ -110,16 +93,8 @@ static void run_mode(const char *mode, int fd, int lfd, long t0)
 static int server(const char *addr, int port, int *lfd_out)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
-	int one = 1, lfd, fd;
+	int lfd = prog_listen(addr, port, &ss), fd;
 
-	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (lfd < 0)
-		die("socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
-		die("setsockopt SO_REUSEADDR");
-	if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 4) < 0)
-		die("bind/listen");
 	printf("listening port=%d\n", port);
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
@@ -131,14 +106,8 @@ static int server(const char *addr, int port, int *lfd_out)
 static int client(const char *addr, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
-	int fd = socket(ss.ss_family, SOCK_STREAM, 0);
 
-	if (fd < 0)
-		die("socket");
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-		die("connect");
-	return fd;
+	return prog_dial(addr, port, &ss);
 }
 
 int main(int argc, char **argv)

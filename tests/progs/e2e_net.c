@@ -41,7 +41,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "addr.h"
+#define PROG_NAME "e2e_net"
+#include "prog.h"
 
 #define NTHREADS 16
 
@@ -56,34 +57,6 @@ static const char *errname(int e)
 	case 0: return "EOF";
 	default: return "OTHER";
 	}
-}
-
-/* One line, one write(2), to fd. */
-static void say(int fd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(int fd, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof buf - 2)
-		n = (int)sizeof buf - 2;
-	buf[n++] = '\n';
-	if (write(fd, buf, (size_t)n) < 0)
-		return;
-}
-
-static void die(const char *what) __attribute__((noreturn));
-static void die(const char *what)
-{
-	say(2, "e2e_net: %s: %s", what, strerror(errno));
-	exit(2);
 }
 
 /* Room for a thousand connections on each side. */
@@ -197,7 +170,7 @@ static int mode_server(const char *addr, int port)
 		die("epoll_create1");
 	fcntl(lfd, F_SETFL, O_NONBLOCK);
 	epoll_add(ep, lfd, -1);
-	say(1, "listening port=%d", port);
+	prog_say(1, "listening port=%d", port);
 	for (;;) {
 		struct epoll_event evs[256];
 		int n = epoll_wait(ep, evs, 256, -1), i;
@@ -223,7 +196,7 @@ static int mode_server(const char *addr, int port)
 			if (e < 0)
 				continue;
 			if (e > 0)
-				say(1, "error fd=%d errno=%s n=%ld", fd,
+				prog_say(1, "error fd=%d errno=%s n=%ld", fd,
 				    errname(e), ++failed);
 			close(fd);
 		}
@@ -244,12 +217,12 @@ static int mode_clients(const char *addr, int port, int n)
 
 		if (i == 0) {
 			opts_str(fd, o, sizeof o);
-			say(1, "opts %s", o);
+			prog_say(1, "opts %s", o);
 		}
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		epoll_add(ep, fd, fd);
 	}
-	say(1, "connected n=%d", n);
+	prog_say(1, "connected n=%d", n);
 	while (left > 0) {
 		struct epoll_event evs[256];
 		int m = epoll_wait(ep, evs, 256, -1);
@@ -264,12 +237,12 @@ static int mode_clients(const char *addr, int port, int n)
 
 			if (e < 0)
 				continue;
-			say(1, "error fd=%d errno=%s", fd, errname(e));
+			prog_say(1, "error fd=%d errno=%s", fd, errname(e));
 			close(fd);
 			left--;
 		}
 	}
-	say(1, "all-failed n=%d", n);
+	prog_say(1, "all-failed n=%d", n);
 	return 0;
 }
 
@@ -303,7 +276,7 @@ static void *thread_main(void *arg)
 	fd = dial(j->addr, j->port);
 	pthread_barrier_wait(&barrier);         /* main: "holding" */
 	e = drain(fd);
-	say(1, "thread i=%d errno=%s", j->idx, errname(e));
+	prog_say(1, "thread i=%d errno=%s", j->idx, errname(e));
 	close(fd);
 	return NULL;
 }
@@ -327,12 +300,12 @@ static int mode_threads(const char *addr, int port, int iter)
 		if (strcmp(j[i].first, j[0].first) != 0)
 			mismatch++;
 	}
-	say(1, "opts %s", j[0].first);
-	say(1, "churned conns=%d mismatch=%d", NTHREADS * iter, mismatch);
-	say(1, "holding n=%d", NTHREADS);
+	prog_say(1, "opts %s", j[0].first);
+	prog_say(1, "churned conns=%d mismatch=%d", NTHREADS * iter, mismatch);
+	prog_say(1, "holding n=%d", NTHREADS);
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(t[i], NULL);
-	say(1, "done n=%d", NTHREADS);
+	prog_say(1, "done n=%d", NTHREADS);
 	return 0;
 }
 
@@ -346,9 +319,9 @@ static void fork_child(int lfd, int c)
 
 	close(lfd);
 	opts_str(c, o, sizeof o);
-	say(1, "child pid=%ld opts %s", (long)getpid(), o);
+	prog_say(1, "child pid=%ld opts %s", (long)getpid(), o);
 	e = drain(c);
-	say(1, "child-done pid=%ld errno=%s", (long)getpid(), errname(e));
+	prog_say(1, "child-done pid=%ld errno=%s", (long)getpid(), errname(e));
 	_exit(0);
 }
 
@@ -357,7 +330,7 @@ static int mode_forksrv(const char *addr, int port)
 	int lfd = listen_on(addr, port);
 
 	signal(SIGCHLD, SIG_IGN);       /* children are reaped by the kernel */
-	say(1, "listening port=%d", port);
+	prog_say(1, "listening port=%d", port);
 	for (;;) {
 		int c = accept(lfd, NULL, NULL);
 		pid_t pid;
@@ -391,7 +364,7 @@ static void report(const char *file, const char *fmt, ...)
 	fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
-	say(fd, "%s", buf);
+	prog_say(fd, "%s", buf);
 	close(fd);
 }
 
@@ -457,7 +430,7 @@ static int mode_daemon(const char *addr, int port, const char *file)
 
 static void usage(void)
 {
-	say(2, "usage: e2e_net server|clients|threads|forksrv|daemon "
+	prog_say(2, "usage: e2e_net server|clients|threads|forksrv|daemon "
 	       "ADDR PORT [N|ITER|FILE]");
 	exit(2);
 }

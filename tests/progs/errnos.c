@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "prog.h"
+
 #define MARK 12345
 
 static void out(const char *name, long ret, int isfd, const char *extra)
@@ -54,17 +56,6 @@ static void setup(int ok, const char *what)
 #define CALL(name, isfd, expr) do { errno = MARK; long r_ = (long)(expr); \
 		out(name, r_, isfd, NULL); } while (0)
 
-static struct sockaddr_in lo4(int port)
-{
-	struct sockaddr_in a;
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
-}
-
 static int port_of(int fd)
 {
 	struct sockaddr_in a = { 0 };
@@ -78,7 +69,7 @@ static int port_of(int fd)
 /* A port that nothing listens on: bound, never listened, kept open. */
 static int closed_port(void)
 {
-	struct sockaddr_in a = lo4(0);
+	struct sockaddr_in a = prog_loopback4(0);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	setup(bind(fd, (struct sockaddr *)&a, sizeof a) == 0, "errnos: bind");
@@ -116,7 +107,7 @@ static void connects(void)
 {
 	int nul = open("/dev/null", O_RDONLY);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = lo4(closed_port());
+	struct sockaddr_in a = prog_loopback4(closed_port());
 	struct sockaddr_in6 a6;
 
 	memset(&a6, 0, sizeof a6);
@@ -153,8 +144,8 @@ static void so_error(const char *name, int fd)
 
 static void nonblocking(int lfd)
 {
-	struct sockaddr_in a = lo4(port_of(lfd));
-	struct sockaddr_in c = lo4(closed_port());
+	struct sockaddr_in a = prog_loopback4(port_of(lfd));
+	struct sockaddr_in c = prog_loopback4(closed_port());
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
 	CALL("connect_nonblock", 0, connect(fd, (struct sockaddr *)&a, sizeof a));
@@ -171,7 +162,7 @@ static void nonblocking(int lfd)
 
 static void accept_addr(int lfd)
 {
-	struct sockaddr_in a = lo4(port_of(lfd)), peer;
+	struct sockaddr_in a = prog_loopback4(port_of(lfd)), peer;
 	socklen_t len;
 	int fd = socket(AF_INET, SOCK_STREAM, 0), afd;
 	char extra[64];
@@ -218,12 +209,12 @@ static void io(int cfd, int afd)
 static void accepts(void)
 {
 	int nul = open("/dev/null", O_RDONLY);
-	struct sockaddr_in a = lo4(0);
+	struct sockaddr_in a = prog_loopback4(0);
 	int lfd = socket(AF_INET, SOCK_STREAM, 0), cfd, afd, c2, nl;
 
 	setup(bind(lfd, (struct sockaddr *)&a, sizeof a) == 0, "errnos: bind");
 	CALL("listen_ok", 0, listen(lfd, 8));
-	a = lo4(port_of(lfd));
+	a = prog_loopback4(port_of(lfd));
 	cfd = socket(AF_INET, SOCK_STREAM, 0);
 	CALL("connect_ok", 0, connect(cfd, (struct sockaddr *)&a, sizeof a));
 	CALL("connect_again", 0, connect(cfd, (struct sockaddr *)&a, sizeof a));

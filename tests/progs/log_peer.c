@@ -58,7 +58,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
+#define PROG_NAME "log_peer"
+#include "prog.h"
 
 static char rbuf[512];
 static size_t rlen = sizeof rbuf;       /* not a constant: see main() */
@@ -79,12 +80,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "log_peer: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
 static const char *ename(int e)
 {
 	const char *s = strerrorname_np(e);
@@ -92,47 +87,10 @@ static const char *ename(int e)
 	return s ? s : "?";
 }
 
-static socklen_t make_addr(const char *addr, int port,
-			   struct sockaddr_storage *ss)
-{
-	socklen_t len = kt_make_addr(addr, port, ss);
-
-	if (!len) {
-		fprintf(stderr, "log_peer: bad address %s\n", addr);
-		exit(2);
-	}
-	return len;
-}
-
-/* "127.0.0.1:40312" or "[::1]:40312" */
-static void fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-		snprintf(buf, cap, "%s:%d", ip, ntohs(a->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const void *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-		snprintf(buf, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
-	} else {
-		snprintf(buf, cap, "-");
-	}
-}
-
 static void local_of(int fd, char *buf, size_t cap)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-
-	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+	if (prog_local_addr(fd, buf, cap) < 0)
 		die("getsockname");
-	fmt_addr(&ss, buf, cap);
 }
 
 static void print_up(const char *tag, int fd, const char *peer)
@@ -162,37 +120,25 @@ static void recv_report(int fd, long t0)
 static int connect_to(const char *addr, int port, char *peer, size_t cap)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
-	int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	int fd = prog_dial(addr, port, &ss);
 
-	if (fd < 0)
-		die("socket");
-	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-		die("connect");
 	if (peer)
-		fmt_addr(&ss, peer, cap);
+		prog_fmt_addr(&ss, peer, cap);
 	return fd;
 }
 
 static int accept_on(const char *addr, int port, char *peer, size_t cap)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
-	int one = 1, lfd, fd;
+	int lfd = prog_listen(addr, port, &ss), fd;
+	socklen_t len;
 
-	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (lfd < 0)
-		die("socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
-		die("setsockopt SO_REUSEADDR");
-	if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 4) < 0)
-		die("bind/listen");
 	printf("listening\n");
 	len = sizeof ss;
 	fd = accept(lfd, (struct sockaddr *)&ss, &len);
 	if (fd < 0)
 		die("accept");
-	fmt_addr(&ss, peer, cap);
+	prog_fmt_addr(&ss, peer, cap);
 	close(lfd);
 	return fd;
 }
@@ -426,12 +372,12 @@ static void cmd_fclose(const char *addr, int p1, int p2, const char *how)
 	fclose(f);
 	if (strcmp(how, "syscall") == 0) {
 		struct sockaddr_storage ss;
-		socklen_t len = make_addr(addr, p2, &ss);
+		socklen_t len = prog_addr(addr, p2, &ss);
 
 		b = (int)syscall(SYS_socket, ss.ss_family, SOCK_STREAM, 0);
 		if (b < 0 || syscall(SYS_connect, b, &ss, len) < 0)
 			die("syscall socket/connect");
-		fmt_addr(&ss, peer, sizeof peer);
+		prog_fmt_addr(&ss, peer, sizeof peer);
 	} else {
 		b = connect_to(addr, p2, peer, sizeof peer);
 	}
@@ -646,7 +592,7 @@ static void cmd_many(const char *addr, int port, int n)
 static void cmd_connfail(const char *addr, int port, long ms)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(addr, port, &ss);
+	socklen_t len = prog_addr(addr, port, &ss);
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
 	struct pollfd pf = { .fd = fd, .events = POLLOUT };
 	long t0 = now_ms();

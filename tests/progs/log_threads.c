@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PROG_NAME "log_threads"
+#include "prog.h"
+
 #define MAXD 64
 #define CHURNERS 3
 
@@ -39,12 +42,6 @@ static int recv_done;           /* atomic: readers finished */
 static int ndoomed;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "log_threads: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
 static void say(const char *fmt, const char *arg)
 {
 	pthread_mutex_lock(&out_lock);
@@ -55,24 +52,8 @@ static void say(const char *fmt, const char *arg)
 
 static void local_str(int fd, char *buf, size_t cap)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char ip[INET6_ADDRSTRLEN];
-
-	memset(&ss, 0, sizeof ss);      /* analyzers do not model getsockname */
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+	if (prog_local_addr(fd, buf, cap) < 0)
 		die("getsockname");
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-		snprintf(buf, cap, "%s:%d", ip, ntohs(a->sin_port));
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-		snprintf(buf, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
-	}
 }
 
 static void count_result(ssize_t r)
@@ -141,27 +122,6 @@ static void *acceptor(void *arg)
 	return NULL;
 }
 
-static void set_addr(const char *addr, int port, struct sockaddr_storage *ss,
-		     socklen_t *len)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof *a4;
-	} else if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof *a6;
-	} else {
-		fprintf(stderr, "log_threads: bad address %s\n", addr);
-		exit(2);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	pthread_t d[MAXD], c[CHURNERS], a;
@@ -173,9 +133,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ndoomed = atoi(argv[3]);
-	set_addr(argv[1], atoi(argv[2]), &dead_ss,
-		 &dead_len);
-	set_addr(argv[1], 0, &churn_ss, &churn_len);
+	dead_len = prog_addr(argv[1], atoi(argv[2]), &dead_ss);
+	churn_len = prog_addr(argv[1], 0, &churn_ss);
 	lfd = socket(churn_ss.ss_family, SOCK_STREAM, 0);
 	if (lfd < 0)
 		die("socket");

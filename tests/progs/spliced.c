@@ -2,7 +2,7 @@
  * calls that bypass read() and write(): splice, sendfile, preadv2,
  * pwritev2, and glibc's public aliases __read, __write, __send.  Knows
  * nothing of kashim and sets no TCP option of its own; the test process
- * is the other end (logutil's lu_start protocol).
+ * is the other end (testlib's kt_rig_start protocol).
  *
  *   spliced out ADDR PORT ACTION     connect to ADDR:PORT
  *   spliced in  ADDR PORT ACTION     listen, print "listening", accept one
@@ -35,7 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#define PROG_NAME "spliced"
+#include "prog.h"
 
 /* glibc exports these (GLIBC_2.2.5) without declaring them. */
 ssize_t __read(int fd, void *b, size_t n);
@@ -50,29 +51,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "spliced: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static void fmt_addr(const struct sockaddr_storage *ss, char *buf, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-		snprintf(buf, cap, "%s:%d", ip, ntohs(a->sin_port));
-	} else {
-		const struct sockaddr_in6 *a = (const void *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-		snprintf(buf, cap, "[%s]:%d", ip, ntohs(a->sin6_port));
-	}
 }
 
 static int connection(const char *dir, const char *addr, int port,
@@ -90,7 +68,7 @@ static int connection(const char *dir, const char *addr, int port,
 	if (strcmp(dir, "out") == 0) {
 		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
 			die("connect");
-		fmt_addr(&ss, peer, cap);
+		prog_fmt_addr(&ss, peer, cap);
 		return fd;
 	}
 	lfd = fd;
@@ -103,7 +81,7 @@ static int connection(const char *dir, const char *addr, int port,
 	fd = accept(lfd, (struct sockaddr *)&ss, &len);
 	if (fd < 0)
 		die("accept");
-	fmt_addr(&ss, peer, cap);
+	prog_fmt_addr(&ss, peer, cap);
 	close(lfd);
 	return fd;
 }
@@ -193,7 +171,7 @@ int main(int argc, char **argv)
 	memset(&ss, 0, sizeof ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		die("getsockname");
-	fmt_addr(&ss, local, sizeof local);
+	prog_fmt_addr(&ss, local, sizeof local);
 	printf("up pid=%ld fd=%d local=%s peer=%s\n", (long)getpid(), fd, local,
 	       peer);
 	fflush(stdout);

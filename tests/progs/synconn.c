@@ -27,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#define PROG_NAME "synconn"
+#include "prog.h"
 
 static long now_ms(void)
 {
@@ -48,12 +49,6 @@ static void result(int err, long t0)
 {
 	printf("result=%s elapsed_ms=%ld\n", ename(err), now_ms() - t0);
 	fflush(stdout);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "synconn: %s: %s\n", what, strerror(errno));
-	exit(2);
 }
 
 /* 0 or the connect's errno. */

@@ -39,7 +39,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "addr.h"
+#define PROG_NAME "tcpopts"
+#include "prog.h"
 
 #define MAXSET 16
 
@@ -53,12 +54,6 @@ struct opts {
 	struct setopt before[MAXSET], after[MAXSET], accepted[MAXSET];
 	int nbefore, nafter, naccepted;
 };
-
-static void die(const char *what)
-{
-	fprintf(stderr, "tcpopts: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
 
 static void usage(const char *what)
 {

@@ -26,6 +26,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define PROG_NAME "sockprobe"
+#define PROG_DIE_STATUS 1
+#include "../progs/prog.h"
+
 static int opt(int fd, int level, int name)
 {
 	int v = -1;
@@ -81,12 +85,6 @@ static void print_env(void)
 	for (char **e = environ; *e; e++)
 		if (strncmp(*e, "KASHIM_", 7) == 0)
 			printf("env %s\n", *e);
-}
-
-static int die(const char *what)
-{
-	fprintf(stderr, "sockprobe: %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 /* Connects *c to a fresh listener on 127.0.0.1 and accepts it into *a. */

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "logutil.h"
+#include "testlib.h"
 
 #define PORT2 5556
 
@@ -41,14 +41,14 @@ static void spawn(struct kt_proc *p, const char *const *argv, int watch)
 static void up(struct kt_proc *p, const char *tag)
 {
 	ck_assert_msg(kt_wait_line(p, tag, 5000, NULL, 0) == 0, "no %s: %s %s",
-		      tag, lu_tail(p->obuf), lu_tail(p->ebuf));
+		      tag, kt_tail(p->obuf), kt_tail(p->ebuf));
 }
 
 static int accept_or_fail(struct kt_proc *p, int lfd, const char *what)
 {
-	int fd = lu_accept(lfd, 5000);
+	int fd = kt_accept(lfd, 5000);
 
-	ck_assert_msg(fd >= 0, "no %s: %s", what, lu_tail(p->ebuf));
+	ck_assert_msg(fd >= 0, "no %s: %s", what, kt_tail(p->ebuf));
 	return fd;
 }
 
@@ -59,15 +59,15 @@ static void finish(struct kt_proc *p, const char *want, int n,
 {
 	char res[64];
 	int bad, got;
-	struct lu_dead d[4];
+	struct kt_dead d[4];
 
 	snprintf(res, sizeof res, "result=%s", want);
 	ck_assert_msg(kt_wait_line(p, res, 8000, NULL, 0) == 0,
-		      "%s: no %s: %s", label, res, lu_tail(p->obuf));
-	lu_settle(p, LU_SETTLE_MS);
-	got = lu_dead_lines(p->ebuf, d, 4, &bad);
+		      "%s: no %s: %s", label, res, kt_tail(p->obuf));
+	kt_settle(p, KT_SETTLE_MS);
+	got = kt_dead_lines(p->ebuf, d, 4, &bad);
 	ck_assert_msg(got == n && bad == 0, "%s: %d lines, want %d:\n%s",
-		      label, got, n, lu_tail(p->ebuf));
+		      label, got, n, kt_tail(p->ebuf));
 }
 
 /* A closed by a raw syscall; B, made by raw syscalls on A's number to the
@@ -82,14 +82,14 @@ START_TEST(t_rawclose_same_peer)
 	struct kt_proc p;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", LU_PORT, NULL);
+	l = kt_listener("127.0.0.1", KT_PORT, NULL);
 	ck_assert(l >= 0);
 	spawn(&p, argv, 1);
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up ");
 	b = accept_or_fail(&p, l, "B");
 	up(&p, "up2 ");
-	lu_abort(b);
+	kt_abort(b);
 	finish(&p, "ECONNRESET", 0, "raw close, same peer");
 	kt_proc_free(&p);
 	close(a);
@@ -109,16 +109,16 @@ START_TEST(t_rawaccept)
 	struct kt_proc p;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", LU_PORT, NULL);
+	l = kt_listener("127.0.0.1", KT_PORT, NULL);
 	ck_assert(l >= 0);
 	spawn(&p, argv, 1);
 	up(&p, "listening");
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up ");
-	b = lu_connect("127.0.0.1", 5557, 5000);
+	b = kt_connect("127.0.0.1", 5557, 5000);
 	ck_assert_msg(b >= 0, "no connection to the program's listener");
 	up(&p, "up2 ");
-	lu_abort(b);
+	kt_abort(b);
 	finish(&p, "ECONNRESET", 0, "raw accept4");
 	kt_proc_free(&p);
 	close(a);
@@ -137,14 +137,14 @@ START_TEST(t_close_range)
 	struct kt_proc p;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", LU_PORT, NULL);
+	l = kt_listener("127.0.0.1", KT_PORT, NULL);
 	ck_assert(l >= 0);
 	spawn(&p, argv, 1);
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up ");
 	b = accept_or_fail(&p, l, "B");
 	up(&p, "up2 ");
-	lu_abort(b);
+	kt_abort(b);
 	finish(&p, "ECONNRESET", 0, "close_range, then a socket kashim never saw");
 	kt_proc_free(&p);
 	close(a);
@@ -160,22 +160,22 @@ START_TEST(t_dup3)
 	const char *argv[] = { kt_prog("reuse_peer"), "dup3", "127.0.0.1",
 			       "5555", NULL };
 	int l1, l2, a, b;
-	struct lu_dead d;
+	struct kt_dead d;
 	struct kt_proc p;
 	char local[80], fd[16];
 	int bad;
 
 	KT_NETNS();
-	l1 = kt_listener("127.0.0.1", LU_PORT, NULL);
+	l1 = kt_listener("127.0.0.1", KT_PORT, NULL);
 	l2 = kt_listener("127.0.0.1", PORT2, NULL);
 	ck_assert(l1 >= 0 && l2 >= 0);
 	spawn(&p, argv, 1);
 	a = accept_or_fail(&p, l1, "A");
 	b = accept_or_fail(&p, l2, "B");
 	up(&p, "up2 ");
-	lu_abort(b);
+	kt_abort(b);
 	finish(&p, "ECONNRESET", 1, "dup3 over a tracked socket");
-	ck_assert(lu_dead_lines(p.ebuf, &d, 1, &bad) == 1);
+	ck_assert(kt_dead_lines(p.ebuf, &d, 1, &bad) == 1);
 	ck_assert(kt_kv(p.obuf, "up2", "local", local, sizeof local) == 0);
 	ck_assert(kt_kv(p.obuf, "up2", "fd", fd, sizeof fd) == 0);
 	ck_assert_str_eq(d.peer, "127.0.0.1:5556");
@@ -183,9 +183,9 @@ START_TEST(t_dup3)
 	ck_assert_int_eq(d.fd, atoi(fd));
 	ck_assert_str_eq(d.cause, "reset");
 	ck_assert_msg(d.age_ms < 1500, "age %ld ms: not B's", d.age_ms);
-	lu_abort(a);
-	lu_settle(&p, LU_SETTLE_MS);
-	ck_assert_int_eq(lu_count_lines(p.ebuf, "peer dead"), 1);
+	kt_abort(a);
+	kt_settle(&p, KT_SETTLE_MS);
+	ck_assert_int_eq(kt_count_lines(p.ebuf, "peer dead"), 1);
 	kt_proc_free(&p);
 	close(l1);
 	close(l2);
@@ -201,36 +201,36 @@ START_TEST(t_dupfd_close)
 	const char *argv[] = { kt_prog("reuse_peer"), "dupfd", "127.0.0.1",
 			       "5555", "close", NULL };
 	int l, a;
-	struct lu_dead d;
+	struct kt_dead d;
 	struct kt_proc p;
 	char fd[16];
 	long el;
 	int bad;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", LU_PORT, NULL);
+	l = kt_listener("127.0.0.1", KT_PORT, NULL);
 	ck_assert(l >= 0);
 	spawn(&p, argv, 0);
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up2 ");
-	lu_drop();
+	kt_drop_port();
 	finish(&p, "ETIMEDOUT", 1, label);
-	ck_assert(lu_dead_lines(p.ebuf, &d, 1, &bad) == 1);
+	ck_assert(kt_dead_lines(p.ebuf, &d, 1, &bad) == 1);
 	ck_assert(kt_kv(p.obuf, "up2", "fd", fd, sizeof fd) == 0);
 	ck_assert_int_eq(d.fd, atoi(fd));
 	ck_assert_int_ge(d.fd, 100);
 	ck_assert_str_eq(d.peer, "127.0.0.1:5555");
 	ck_assert_str_eq(d.error, "ETIMEDOUT");
-	ck_assert_msg(d.age_ms >= LU_THEORY_MS - LU_EARLY_MS,
+	ck_assert_msg(d.age_ms >= KT_THEORY_MS - KT_EARLY_MS,
 		      "age %ld ms, the connection is older", d.age_ms);
 	el = kt_kv_long(p.obuf, "result=ETIMEDOUT", "elapsed_ms", -1);
-	ck_assert_msg(el >= LU_THEORY_MS - LU_EARLY_MS &&
-		      el <= LU_THEORY_MS + LU_MARGIN_MS,
+	ck_assert_msg(el >= KT_THEORY_MS - KT_EARLY_MS &&
+		      el <= KT_THEORY_MS + KT_MARGIN_MS,
 		      "recv on D ended after %ld ms, theory %d", el,
-		      LU_THEORY_MS);
+		      KT_THEORY_MS);
 	printf("MEASURE: %s: theory %d ms, recv on D failed after %ld ms, "
-	       "line age %ld ms\n", label, LU_THEORY_MS, el, d.age_ms);
-	lu_undrop();
+	       "line age %ld ms\n", label, KT_THEORY_MS, el, d.age_ms);
+	kt_undrop_port();
 	kt_proc_free(&p);
 	close(a);
 	close(l);
@@ -244,25 +244,25 @@ START_TEST(t_dupfd_keep_watch)
 	const char *argv[] = { kt_prog("reuse_peer"), "dupfd", "127.0.0.1",
 			       "5555", "keep", NULL };
 	int l, a, bad, n;
-	struct lu_dead d[4];
+	struct kt_dead d[4];
 	struct kt_proc p;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", LU_PORT, NULL);
+	l = kt_listener("127.0.0.1", KT_PORT, NULL);
 	ck_assert(l >= 0);
 	spawn(&p, argv, 1);
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up2 ");
-	lu_drop();
-	ck_assert_msg(lu_wait_text(&p, 2, "peer dead", LU_THEORY_MS + 500 +
-				   LU_MARGIN_MS) == 0,
-		      "the watcher wrote nothing: %s", lu_tail(p.ebuf));
-	lu_settle(&p, LU_SETTLE_MS + 500);   /* another tick for the copy */
-	n = lu_dead_lines(p.ebuf, d, 4, &bad);
+	kt_drop_port();
+	ck_assert_msg(kt_wait_text(&p, 2, "peer dead", KT_THEORY_MS + 500 +
+				   KT_MARGIN_MS) == 0,
+		      "the watcher wrote nothing: %s", kt_tail(p.ebuf));
+	kt_settle(&p, KT_SETTLE_MS + 500);   /* another tick for the copy */
+	n = kt_dead_lines(p.ebuf, d, 4, &bad);
 	ck_assert_msg(n == 1 && bad == 0, "%d lines for one connection:\n%s",
-		      n, lu_tail(p.ebuf));
+		      n, kt_tail(p.ebuf));
 	ck_assert_str_eq(d[0].peer, "127.0.0.1:5555");
-	lu_undrop();
+	kt_undrop_port();
 	kt_proc_free(&p);
 	close(a);
 	close(l);

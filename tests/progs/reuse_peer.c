@@ -35,7 +35,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
+#define PROG_NAME "reuse_peer"
+#include "prog.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -51,25 +52,6 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "reuse_peer: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
-
-static void fmt(const struct sockaddr_storage *ss, char *buf, size_t cap)
-{
-	char ip[INET6_ADDRSTRLEN];
-	const struct sockaddr_in *a = (const void *)ss;
-
-	if (ss->ss_family != AF_INET) {
-		snprintf(buf, cap, "-");
-		return;
-	}
-	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-	snprintf(buf, cap, "%s:%d", ip, ntohs(a->sin_port));
-}
-
 static void print_up(const char *tag, int fd)
 {
 	struct sockaddr_storage l, r;
@@ -81,8 +63,8 @@ static void print_up(const char *tag, int fd)
 	if (getsockname(fd, (struct sockaddr *)&l, &ll) != 0 ||
 	    getpeername(fd, (struct sockaddr *)&r, &rl) != 0)
 		die("getsockname/getpeername");
-	fmt(&l, local, sizeof local);
-	fmt(&r, peer, sizeof peer);
+	prog_fmt_addr(&l, local, sizeof local);
+	prog_fmt_addr(&r, peer, sizeof peer);
 	printf("%s pid=%ld fd=%d local=%s peer=%s\n", tag, (long)getpid(), fd,
 	       local, peer);
 }

@@ -1,4 +1,4 @@
-# kashim adopt (issue 12): build/kashim-adopt, the helper the wrapper runs
+# kashim adopt: build/kashim-adopt, the helper the wrapper runs
 # for `kashim adopt ...`.  libc only: it links the library's pure code for
 # the settings (shim/config.c, refused as in settings/strict.c), the option plan (shim/plan.c) and endpoint
 # text (shim/logfmt.c), never libkashim.so or libbpf.

@@ -1,4 +1,4 @@
-# make bench: what kashim costs, side by side (issue 6).  Not part of
+# make bench: what kashim costs, side by side.  Not part of
 # `make check`: nothing here is a test, and timing never is.
 #
 #   make bench                               kashim against no preload

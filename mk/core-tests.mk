@@ -1,4 +1,4 @@
-# Core tests (issue 2): integration, dead peers, syscall counts and exports.
+# Core tests: integration, dead peers, syscall counts and exports.
 #
 # tests/testlib.[ch] are shared by every Check binary: link
 # build/tests/testlib.o (the rule is here).  Test programs in tests/progs/

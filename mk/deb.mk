@@ -1,4 +1,4 @@
-# make deb (issue 14): the Debian packages, into build/:
+# make deb: the Debian packages, into build/:
 #   build/libkashim_V_ARCH.deb       the library, /usr/lib/<triplet>/kashim/
 #   build/kashim_V_ARCH.deb          the wrapper and kashim-adopt
 #   build/kashim-kernel_V_ARCH.deb   kashim-kernel, where the tree builds it

@@ -1,4 +1,4 @@
-# `make demo` (issue 4): scripts/demo shows an unmodified client stuck on a
+# `make demo`: scripts/demo shows an unmodified client stuck on a
 # vanished server without kashim and freed with it, in a private network
 # namespace.  Needs socat, nftables, iproute2, util-linux (scripts/deps).
 

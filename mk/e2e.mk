@@ -1,4 +1,4 @@
-# End-to-end matrix (issue 4): real programs (socat, nc, curl, sshd) and the
+# End-to-end matrix: real programs (socat, nc, curl, sshd) and the
 # small programs of tests/progs/e2e_*.c, each case a script in tests/e2e/
 # run by build/tests/check_e2e in its own network namespace.
 

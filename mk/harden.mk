@@ -1,4 +1,4 @@
-# Hardening (issue 7): hostile programs in `make check`, and the targets CI
+# Hardening: hostile programs in `make check`, and the targets CI
 # runs beside it:
 #
 #   make check-asan       the test suite, library and programs built with

@@ -1,4 +1,4 @@
-# Kernel mode (issue 11): the BPF programs (kernel/kashim.bpf.c, clang
+# Kernel mode: the BPF programs (kernel/kashim.bpf.c, clang
 # -target bpf), their skeleton (bpftool gen skeleton) and the loader
 # build/kashim-kernel (libbpf), plus its tests.  Built by `make` only where
 # clang, bpftool and libbpf are installed; the preload library never links

@@ -1,5 +1,5 @@
 # Deaths seen by splice, sendfile, preadv2/pwritev2 and glibc's __read,
-# __write, __send are logged (issue 10).  check_splice execs
+# __write, __send are logged.  check_splice execs
 # build/tests/progs/spliced under LD_PRELOAD; it links testlib.o (rule in
 # mk/core-tests.mk).
 

@@ -1,4 +1,4 @@
-# KASHIM_SYNCNT against the user timeout (issue 10): check_syncnt times a
+# KASHIM_SYNCNT against the user timeout: check_syncnt times a
 # failed connect against the SYN backoff, blocking and non-blocking, and
 # ends a stuck established connection with the user timeout.  It execs
 # build/tests/progs/synconn under LD_PRELOAD.

@@ -1,4 +1,4 @@
-/* kashim — hostile programs (issue 7): signal handlers, early constructors,
+/* kashim — hostile programs: signal handlers, early constructors,
  * vfork, dup2 over tracked sockets, fds closed behind libc's back, fd
  * exhaustion, more than 1024 fds, pthread_exit from main, many threads.
  *

@@ -1,4 +1,4 @@
-/* kashim — kernel mode (issue 11): build/kashim-kernel puts kashim's
+/* kashim — kernel mode: build/kashim-kernel puts kashim's
  * options on the TCP sockets of a cgroup with BPF, whatever the program is
  * written in, and reports dead peers.
  *

@@ -1,4 +1,4 @@
-/* kashim — the dead-peer log (issue 3): each dead-peer case gives exactly
+/* kashim — the dead-peer log: each dead-peer case gives exactly
  * one line, with every field right, through each kind of call, for IPv4
  * and IPv6, outbound and inbound, for each cause, and from the watcher;
  * a connection that ends normally or never starts gives none.

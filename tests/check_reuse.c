@@ -1,4 +1,4 @@
-/* kashim — a descriptor reused behind kashim's back (issue 13).
+/* kashim — a descriptor reused behind kashim's back.
  *
  * kashim reads no inode when a connection is made: the table entry of an
  * fd number is rewritten by every hooked call that hands the number out,

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/package/run.sh — the Debian packages as a user gets them (issue 14):
+# tests/package/run.sh — the Debian packages as a user gets them:
 #
 #   1. make deb: built from a clean copy of the tree (it installs what it
 #      lacks first)

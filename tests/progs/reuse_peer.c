@@ -1,5 +1,5 @@
 /* reuse_peer — a TCP connection's fd number reused in the ways a program
- * can, seen by kashim's hooks or not, for check_reuse (issue 13).  It
+ * can, seen by kashim's hooks or not, for check_reuse.  It
  * knows nothing of kashim.  The test process is the other end: it listens
  * on 127.0.0.1 PORT (and PORT+1), and resets or drops what it must.
  *

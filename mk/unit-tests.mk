@@ -7,7 +7,7 @@
 UNIT_CHECKS := check_plan check_logfmt check_fdtable
 CHECK_BINS  += $(addprefix build/tests/,$(UNIT_CHECKS))
 
-UNIT_HDRS := $(wildcard shim/*.h) tests/testlib.h Makefile mk/unit.mk
+UNIT_HDRS := $(wildcard shim/*.h) tests/testlib.h Makefile mk/unit-tests.mk
 
 build/tests/check_plan: shim/plan.c shim/config.c
 build/tests/check_logfmt: shim/logfmt.c

@@ -4,7 +4,7 @@ CHECK_BINS += build/tests/check_config
 
 build/tests/check_config: tests/check_config.c shim/config.c shim/config.h \
                           build/tests/testlib.o tests/testlib.h \
-                          Makefile mk/config.mk
+                          Makefile mk/config-tests.mk
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ tests/check_config.c shim/config.c \
 	  build/tests/testlib.o $(CHECK_LIBS)

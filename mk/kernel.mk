@@ -67,17 +67,17 @@ CHECK_BINS += $(KK_T)/check_kernel
 TEST_PROGS += $(KK_PROGS) $(if $(KK_URING),$(KK_T)/progs/kuring) \
               $(if $(KK_GO),$(KK_T)/progs/kgo)
 
-$(KK_T)/progs/kclient $(KK_T)/progs/kserver: $(KK_T)/progs/%: tests/kernel/%.c tests/kernel/kpeer.h
+$(KK_T)/progs/kclient $(KK_T)/progs/kserver: $(KK_T)/progs/%: tests/kernel/%.c tests/kernel/kpeer.h tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(KK_PROG_CC) -o $@ $<
 
 # Needs libc.a (libc6-dev).  Not with CFLAGS: a sanitizer build (make
 # check-asan passes its -fsanitize flags there) cannot link -static.
-$(KK_T)/progs/kclient_static: tests/kernel/kclient.c tests/kernel/kpeer.h
+$(KK_T)/progs/kclient_static: tests/kernel/kclient.c tests/kernel/kpeer.h tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -static -o $@ $<
 
-$(KK_T)/progs/kuring: tests/kernel/kuring.c tests/kernel/kpeer.h
+$(KK_T)/progs/kuring: tests/kernel/kuring.c tests/kernel/kpeer.h tests/progs/prog.h
 	@mkdir -p $(@D)
 	$(KK_PROG_CC) -o $@ $< $(shell pkg-config --libs liburing)
 

@@ -14,25 +14,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../progs/prog.h"
+
+/* kt_make_addr (prog.h, shared with the other test programs), or exit 2. */
 static inline socklen_t kp_addr(const char *host, int port,
 				struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = kt_make_addr(host, port, ss);
 
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)port);
-		return sizeof(*in);
+	if (len == 0) {
+		fprintf(stderr, "bad address %s\n", host);
+		exit(2);
 	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)port);
-		return sizeof(*in6);
-	}
-	fprintf(stderr, "bad address %s\n", host);
-	exit(2);
+	return len;
 }
 
 static inline int kp_get(int fd, int level, int name)

@@ -544,7 +544,7 @@ static int run_setup(struct run *r, const struct kashim_config *cfg)
 		return -1;
 	}
 	if (cfg->sink != KASHIM_SINK_OFF) {
-		kk_sink_init(cfg);
+		kashim_sink_init(cfg->sink, cfg->log_path, NULL);
 		kk_fmt(r->reader.cgroup, sizeof(r->reader.cgroup), "%s",
 			 r->cgroup);
 		r->rb = ring_buffer__new(kk_inst_events_fd(&r->in), kk_on_event,

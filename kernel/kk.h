@@ -4,7 +4,8 @@
  *                the cgroup v2 and bpffs mounts, cgroup directories
  *   kk_attach.c  settings from KASHIM_*, loading and attaching the BPF
  *                programs, the pinned attachments under bpffs
- *   kk_log.c     the dead-peer reader: ring buffer events to lines
+ *   kk_log.c     the dead-peer reader: ring buffer events to lines,
+ *                written by the preload's own sinks (shim/sink.c)
  *   kashim-kernel.c  the subcommands
  *
  * Every failure is one line on stderr, "kashim-kernel: ...", and a

@@ -145,7 +145,7 @@ int kk_on_event(void *ctx, void *data, size_t size)
 	endpoint(&d.peer, ev.family, ev.raddr, ev.rport);
 	d.age_ms = (long long)(ev.age_ns / 1000000);
 	kashim_fmt_dead(msg, sizeof(msg), &d);
-	kk_sink_emit(h.pid, msg);
+	kashim_sink_emit(h.pid, msg);
 	return 0;
 }
 
@@ -243,7 +243,7 @@ int kk_log_main(const char *only)
 	kk_load_config(&cfg);
 	if (cfg.sink == KASHIM_SINK_OFF)
 		cfg.sink = KASHIM_SINK_STDERR;  /* a reader with nowhere to write */
-	kk_sink_init(&cfg);
+	kashim_sink_init(cfg.sink, cfg.log_path, NULL);
 	if (kk_check_privilege() != 0 || kk_bpffs_dir(base, sizeof(base), 1))
 		return KK_EXIT_ERR;
 	memset(&sa, 0, sizeof(sa));

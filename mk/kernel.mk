@@ -18,8 +18,8 @@ KK_HAVE    := $(and $(shell command -v $(KK_CLANG) 2>/dev/null),$(KK_BPFTOOL),$(
 KK_B       := build/kernel
 KK_BIN     := build/kashim-kernel
 KK_SRCS    := kernel/kashim-kernel.c kernel/kk_sys.c kernel/kk_attach.c \
-              kernel/kk_log.c kernel/sink.c
-KK_HDRS    := $(wildcard kernel/*.h) shim/config.h shim/logfmt.h
+              kernel/kk_log.c
+KK_HDRS    := $(wildcard kernel/*.h) shim/config.h shim/logfmt.h shim/sink.h
 KK_MULTI   := $(shell $(CC) -print-multiarch 2>/dev/null)
 KK_BPF_CFLAGS = -g -O2 -target bpf -Wall -Werror -Ikernel \
                 $(if $(KK_MULTI),-I/usr/include/$(KK_MULTI))
@@ -40,8 +40,9 @@ $(KK_B)/kashim.skel.h: $(KK_B)/kashim.bpf.o
 	  echo '// NOLINTEND'; } >$@.tmp && mv $@.tmp $@
 
 $(KK_BIN): $(KK_SRCS) $(KK_HDRS) $(KK_B)/kashim.skel.h shim/config.c \
-           shim/logfmt.c mk/kernel.mk
-	$(CC) $(KK_CFLAGS) -o $@ $(KK_SRCS) shim/config.c shim/logfmt.c $(KK_LIBS)
+           shim/logfmt.c shim/sink.c mk/kernel.mk
+	$(CC) $(KK_CFLAGS) -DKASHIM_SINK_LIBC -o $@ $(KK_SRCS) shim/config.c \
+	  shim/logfmt.c shim/sink.c $(KK_LIBS)
 
 .PHONY: install-kernel uninstall-kernel
 install: install-kernel

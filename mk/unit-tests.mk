@@ -4,7 +4,8 @@
 #   check_plan     shim/plan.c (+ shim/config.c for the auto user timeout)
 #   check_logfmt   shim/logfmt.c
 #   check_fdtable  shim/fdtable.c (threads: a seqlock stress test)
-UNIT_CHECKS := check_plan check_logfmt check_fdtable
+#   check_sink     shim/sink.c as kashim-kernel links it (plain libc calls)
+UNIT_CHECKS := check_plan check_logfmt check_fdtable check_sink
 CHECK_BINS  += $(addprefix build/tests/,$(UNIT_CHECKS))
 
 UNIT_HDRS := $(wildcard shim/*.h) tests/testlib.h Makefile mk/unit-tests.mk
@@ -12,6 +13,8 @@ UNIT_HDRS := $(wildcard shim/*.h) tests/testlib.h Makefile mk/unit-tests.mk
 build/tests/check_plan: shim/plan.c shim/config.c
 build/tests/check_logfmt: shim/logfmt.c
 build/tests/check_fdtable: shim/fdtable.c
+build/tests/check_sink: shim/sink.c shim/logfmt.c
+build/tests/check_sink: TEST_CFLAGS += -DKASHIM_SINK_LIBC
 
 $(addprefix build/tests/,$(UNIT_CHECKS)): build/tests/%: tests/%.c \
                                           build/tests/testlib.o $(UNIT_HDRS)

@@ -8,7 +8,7 @@
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
-#include "log.h"
+#include "report.h"
 #include "plan.h"
 #include "real.h"
 #include "watch.h"
@@ -84,7 +84,7 @@ void kashim_set_plan(int fd, const struct kashim_plan *p)
  * live peer, not by the kernel's timers: keepalive sends its first probe
  * after the idle time (at least 1 s), the user timeout counts from unacked
  * data, and the kernel's own retransmission limit (tcp_retries2, 15) takes
- * minutes.  close() looks for an unread death only after that (log.c). */
+ * minutes.  close() looks for an unread death only after that (report.c). */
 #define QUIET_MAX_MS 1000
 
 static int64_t quiet_ms(const struct kashim_fd *e)

@@ -2,7 +2,7 @@
  *
  * Each hook is a thin trampoline: it calls the real function with the
  * program's own arguments and returns exactly what that returned, with
- * the errno it left.  kashim's own work (in apply.c, log.c, fdtable.c)
+ * the errno it left.  kashim's own work (in apply.c, report.c, fdtable.c)
  * happens around it with errno saved and restored, and never on the
  * success path of the read/write family: there a hook is one indirect
  * call and one branch.
@@ -22,7 +22,7 @@
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
-#include "log.h"
+#include "report.h"
 #include "plan.h"
 #include "real.h"
 #include "watch.h"
@@ -309,7 +309,7 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
 /* close() leaves the fd's entry as it is.  Every hooked call that hands
  * out an fd number (socket, accept, dup) overwrites it, and an fd that
  * reaches the program some other way is told apart, before a line is
- * written, by its peer and options (log.c).  Wiping it here would cost a
+ * written, by its peer and options (report.c).  Wiping it here would cost a
  * getpid() per close to stay safe in vfork() children, which share our
  * memory but not our fds. */
 static __attribute__((noinline)) void closing(int fd)

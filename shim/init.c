@@ -21,7 +21,7 @@
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
-#include "log.h"
+#include "report.h"
 #include "real.h"
 #include "watch.h"
 
@@ -73,7 +73,7 @@ static void do_init(void)
 	kashim_config_load(&kashim_cfg, env, getauxval(AT_SECURE) != 0,
 			   warn_stderr, NULL);
 	if (!kashim_cfg.disable) {
-		kashim_log_init(warn_stderr);
+		kashim_report_init(warn_stderr);
 		kashim_estab_init(kashim_logging);
 		pthread_atfork(kashim_watch_before_fork, NULL,
 			       after_fork_child);

@@ -12,7 +12,7 @@
 
 #include "fdtable.h"
 #include "kashim.h"
-#include "log.h"
+#include "report.h"
 #include "real.h"
 #include "watch.h"
 

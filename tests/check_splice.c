@@ -23,7 +23,7 @@
  * (splice from a pipe, sendfile), the kernel returns the short count moved
  * before the connection died and drops its ETIMEDOUT with it: the next
  * call sees EPIPE.  The line still says ETIMEDOUT, the error the
- * connection ended with (shim/log.h, kashim_report_hidden_timeout). */
+ * connection ended with (shim/report.h, kashim_report_hidden_timeout). */
 struct row {
 	const char *act, *dir, *cause, *seen;
 };

@@ -1,14 +1,13 @@
-/* kashim — where log lines go, and the dead-peer report.
+/* kashim — how a death is recognised and reported.
  *
- * Sinks are chosen once at init.  kashim keeps no file descriptor open:
- * a file line is open+write+close (O_APPEND, one write: line-atomic across
- * processes), a syslog line goes through a fresh datagram socket, and the
- * stderr sink checks that fd 2 is still the file it was at start-up, so a
- * daemon that closed its fds or reused fd 2 never gets kashim's text in its
- * own files or sockets.
+ * A tracked socket's call failed, the watcher saw it end, or the program
+ * closes it: the report checks that the fd still names the socket kashim
+ * configured (its peer, kashim's options on it), that the kernel ended it
+ * (TCP_INFO), claims the connection's one line, and writes it through the
+ * sink (sink.c).  Under KASHIM_DEBUG it also writes one line per decision.
  */
-#ifndef KASHIM_LOG_H
-#define KASHIM_LOG_H
+#ifndef KASHIM_REPORT_H
+#define KASHIM_REPORT_H
 
 #include "config.h"
 #include "fdtable.h"
@@ -17,7 +16,8 @@
 /* 1 when dead-peer lines are wanted (KASHIM_LOG, or KASHIM_DEBUG). */
 extern int kashim_logging;
 
-void kashim_log_init(kashim_warn_fn warn);
+/* Chooses the sink (sink.c) from kashim_cfg, once, at init. */
+void kashim_report_init(kashim_warn_fn warn);
 
 /* A tracked socket's call failed with err (0: the watcher, which infers
  * it).  Writes the dead-peer line once per connection.  errno is kept. */

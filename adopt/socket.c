@@ -1,7 +1,7 @@
 /* kashim-adopt — one socket of the target (see adopt.h).
  *
- * The rules are the preload's (shim/apply.c, sockets it did not see made):
- * TCP only; keepalive already on means the program (or kashim in a parent)
+ * The rules are the preload's (shim/choose.c and shim/apply.c, for sockets
+ * it did not see made): TCP only; keepalive already on means the program (or kashim in a parent)
  * chose it, so the socket is left alone unless KASHIM_OVERRIDE=1; a
  * TCP_USER_TIMEOUT already in force is the program's too; direction and
  * the filters as configured; the auto user timeout from the values in
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "adopt.h"
+#include "choose.h"
 #include "logfmt.h"
 #include "plan.h"
 #include "tcpinfo.h"
@@ -161,13 +162,12 @@ static int listening_on(const struct adopt_target *t, uint16_t port)
 }
 
 /* An established socket whose local port has a listener was accepted;
- * otherwise the ports tell, as shim/apply.c guesses: the side with the
- * ephemeral port (Linux's default range starts at 32768) connected. */
+ * otherwise the ports tell, as the preload guesses (kashim_guess_role). */
 static int direction(const struct adopt_target *t, const struct sock_desc *d)
 {
 	if (d->state == ST_LISTEN || listening_on(t, d->local.port))
 		return KASHIM_DIR_IN;
-	return d->local.port >= 32768 && d->peer.port < 32768 ?
+	return kashim_guess_role(d->local.port, d->peer.port) == ROLE_OUT ?
 	       KASHIM_DIR_OUT : KASHIM_DIR_IN;
 }
 

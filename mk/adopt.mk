@@ -1,6 +1,7 @@
 # kashim adopt: build/kashim-adopt, the helper the wrapper runs
 # for `kashim adopt ...`.  libc only: it links the library's pure code for
-# the settings (shim/config.c, refused as in settings/strict.c), the option plan (shim/plan.c) and endpoint
+# the settings (shim/config.c, refused as in settings/strict.c), which sockets
+# (shim/choose.c), the option plan (shim/plan.c) and endpoint
 # text (shim/logfmt.c), never libkashim.so or libbpf.
 #
 # Tests: build/tests/check_adopt runs the programs of tests/adopt/ (no
@@ -8,7 +9,8 @@
 # `go` is installed, goclient (a Go program).
 
 ADOPT_BIN    := build/kashim-adopt
-ADOPT_SRCS   := $(sort $(wildcard adopt/*.c)) shim/config.c shim/plan.c \
+ADOPT_SRCS   := $(sort $(wildcard adopt/*.c)) shim/config.c shim/choose.c \
+                shim/plan.c \
                 shim/logfmt.c settings/strict.c
 ADOPT_CFLAGS  = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -Ishim \
                 -Isettings

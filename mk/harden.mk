@@ -181,9 +181,11 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
                 -Ishim -Itests/fuzz
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h shim/config.c \
-                   shim/config.h shim/logfmt.c shim/logfmt.h
+                   shim/config.h shim/choose.c shim/choose.h shim/logfmt.c \
+                   shim/logfmt.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< shim/config.c shim/logfmt.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< shim/config.c shim/choose.c \
+	  shim/logfmt.c
 
 # New inputs go to build/fuzz/corpus-T (the checked-in seeds in
 # tests/fuzz/corpus/T are only read); a crash is saved as

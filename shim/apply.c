@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "apply.h"
+#include "choose.h"
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
@@ -117,23 +118,6 @@ static void mark_configured(struct kashim_fd *e, const struct kashim_plan *p)
 	e->flags |= FD_DECIDED | FD_CONFIGURED;
 }
 
-/* Which filter leaves this connection alone, or NULL to configure it.
- * port is the service port in network order; addr is the peer's, when
- * known (a listener decides before it has peers). */
-static const char *filtered_out(int dir, uint16_t port, int family,
-				const void *addr)
-{
-	if (!(kashim_cfg.direction & dir))
-		return "direction";
-	if (kashim_cfg.ports.n && !kashim_port_selected(&kashim_cfg.ports,
-							ntohs(port)))
-		return "ports";
-	if (addr && kashim_cfg.nets.n &&
-	    !kashim_net_selected(&kashim_cfg.nets, family, addr))
-		return "nets";
-	return NULL;
-}
-
 /* ---- socket ------------------------------------------------------------ */
 
 void kashim_on_socket(int fd, int domain, int type, int protocol)
@@ -199,7 +183,8 @@ int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	set_peer(&e, sa);
 	e.born_ms = kashim_logging ? kashim_now_ms() : 0;
 	e.flags |= FD_DECIDED;
-	skip = filtered_out(KASHIM_DIR_OUT, e.port, e.family, e.addr);
+	skip = kashim_filtered_out(&kashim_cfg, KASHIM_DIR_OUT, e.port, e.family,
+				   e.addr);
 	if (!skip) {
 		kashim_plan_first(&kashim_cfg, &e, 1, &p);
 		mark_configured(&e, &p);
@@ -242,7 +227,8 @@ static int decide_listener(int fd, struct kashim_fd *e,
 	e->flags |= FD_DECIDED;
 	if (kashim_cfg.ports.n)
 		e->port = local_port(fd);
-	*skip = filtered_out(KASHIM_DIR_IN, e->port, e->family, NULL);
+	*skip = kashim_filtered_out(&kashim_cfg, KASHIM_DIR_IN, e->port,
+				    e->family, NULL);
 	if (*skip)
 		return 0;
 	if (kashim_cfg.nets.n) {
@@ -379,8 +365,8 @@ static void decide_per_peer(int nfd, const struct kashim_fd *l,
 	struct kashim_plan p;
 	const char *skip;
 
-	skip = filtered_out(KASHIM_DIR_IN, l->port, e->family,
-			    have_peer ? e->addr : NULL);
+	skip = kashim_filtered_out(&kashim_cfg, KASHIM_DIR_IN, l->port,
+				   e->family, have_peer ? e->addr : NULL);
 	if (!skip) {
 		kashim_plan_first(&kashim_cfg, e, 0, &p);
 		mark_configured(e, &p);
@@ -426,14 +412,6 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 
 /* ---- sockets inherited already connected ------------------------------- */
 
-/* Without the connect() or accept() call, the ports tell the direction:
- * the side with the ephemeral port (Linux's default range starts at
- * 32768) is the one that connected. */
-static int guess_role(uint16_t local, uint16_t peer)
-{
-	return ntohs(local) >= 32768 && ntohs(peer) < 32768 ? ROLE_OUT : ROLE_IN;
-}
-
 /* Keepalive already on: the parent (under kashim, or by its own choice)
  * configured it; take the values in force as they are. */
 static int already_configured(int fd, struct kashim_fd *e)
@@ -467,12 +445,14 @@ static int adopt(int fd, struct kashim_fd *e, struct kashim_plan *p)
 		return 0;               /* not TCP, or not connected yet */
 	set_peer(e, (struct sockaddr *)&peer);
 	local = local_port(fd);
-	e->role = (uint8_t)guess_role(local, e->port);
+	e->role = (uint8_t)kashim_guess_role(ntohs(local), ntohs(e->port));
 	e->born_ms = kashim_now_ms();
 	e->flags |= FD_DECIDED;
 	dir = e->role == ROLE_OUT ? KASHIM_DIR_OUT : KASHIM_DIR_IN;
-	if (filtered_out(dir, dir == KASHIM_DIR_OUT ? e->port : local,
-			 e->family, e->addr) || already_configured(fd, e))
+	if (kashim_filtered_out(&kashim_cfg, dir,
+				dir == KASHIM_DIR_OUT ? e->port : local,
+				e->family, e->addr) ||
+	    already_configured(fd, e))
 		return 0;
 	kashim_plan_first(&kashim_cfg, e, 0, p);
 	mark_configured(e, p);

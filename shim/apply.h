@@ -1,4 +1,5 @@
-/* kashim — what happens to a TCP socket at each step of its life.
+/* kashim — what happens to a TCP socket at each step of its life: the
+ * options of the plan (plan.h) put on the sockets choose.h picks.
  *
  * The hooks call these after deciding the call is kashim's business; each
  * one keeps errno as it found it and never changes what the program's own

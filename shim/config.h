@@ -103,12 +103,7 @@ int kashim_parse_direction(const char *s);
  * a file, copies the path into path[cap]; -1 when not valid. */
 int kashim_parse_log(const char *s, char *path, size_t cap);
 
-/* Selection.  port in host byte order; addr points at a struct in_addr or
- * in6_addr.  An IPv4-mapped IPv6 peer (::ffff:a.b.c.d) also matches IPv4
- * prefixes. */
-int kashim_port_selected(const struct kashim_port_filter *f, uint16_t port);
-int kashim_net_selected(const struct kashim_net_filter *f, int family,
-			const void *addr);
+/* Matching a port or a peer against these lists: choose.h. */
 
 /* KASHIM_USER_TIMEOUT=auto: (idle + intvl*cnt) * 1000 ms, in 64 bits,
  * capped at 2147483647. */

@@ -5,19 +5,6 @@
 
 #include "plan.h"
 
-#ifndef SOCK_TYPE_MASK
-#define SOCK_TYPE_MASK 0xf
-#endif
-
-int kashim_is_tcp(int domain, int type, int protocol)
-{
-	if (domain != AF_INET && domain != AF_INET6)
-		return 0;
-	if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM)
-		return 0;
-	return protocol == 0 || protocol == IPPROTO_TCP;
-}
-
 int kashim_option_bit(int level, int name)
 {
 	if (level == SOL_SOCKET)

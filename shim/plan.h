@@ -24,11 +24,6 @@ struct kashim_plan {
 				 * handshake: a SYN count is in force */
 };
 
-/* AF_INET/AF_INET6, SOCK_STREAM whatever the SOCK_NONBLOCK/SOCK_CLOEXEC
- * flags, protocol 0 or IPPROTO_TCP.  Exact: SOCK_SEQPACKET, SOCK_RAW and
- * IPPROTO_MPTCP are not TCP. */
-int kashim_is_tcp(int domain, int type, int protocol);
-
 /* The OPT_* bit for a (level, name) kashim manages, or 0. */
 int kashim_option_bit(int level, int name);
 

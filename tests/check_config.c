@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "choose.h"
 #include "config.h"
 #include "testlib.h"
 

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "choose.h"
 #include "config.h"
 #include "fdtable.h"
 #include "plan.h"

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "choose.h"
 #include "config.h"
 #include "fuzz.h"
 

@@ -3,6 +3,7 @@
  * Properties: an accepted list has 1..KASHIM_MAX_ITEMS ranges, each within
  * 1..65535 with lo <= hi, and selection agrees with a plain re-reading of
  * the ranges; a refused list leaves the filter "all ports" (all zero). */
+#include "choose.h"
 #include "config.h"
 #include "fuzz.h"
 

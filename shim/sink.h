@@ -16,13 +16,13 @@
 
 #include "config.h"
 
-/* Chooses the sink: sink is an enum kashim_sink, log_path the file's
+/* Chooses the sink: want is an enum kashim_sink, path the file's
  * (KASHIM_SINK_FILE).  A stderr that is missing or a TCP connection
  * leaves no sink; so does a file that cannot be opened for appending,
  * after one line to warn.  warn NULL: the file is not tried at set-up (a
  * long-running reader whose file may appear later tries it per line).
  * Returns the sink in effect. */
-int kashim_sink_init(int sink, const char *log_path, kashim_warn_fn warn);
+int kashim_sink_init(int want, const char *path, kashim_warn_fn warn);
 
 /* One line, "kashim[PID]: msg" (syslog: with its priority and stamp),
  * written whole in one write.  pid is the program's.  errno may change. */

@@ -9,9 +9,9 @@
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
-#include "report.h"
 #include "plan.h"
 #include "real.h"
+#include "report.h"
 #include "watch.h"
 
 /* ---- small helpers ----------------------------------------------------- */

@@ -21,8 +21,8 @@
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
-#include "report.h"
 #include "real.h"
+#include "report.h"
 #include "watch.h"
 
 struct kashim_config kashim_cfg;

@@ -12,8 +12,8 @@
 
 #include "fdtable.h"
 #include "kashim.h"
-#include "report.h"
 #include "real.h"
+#include "report.h"
 #include "watch.h"
 
 #define TICK_MS 500

@@ -81,12 +81,13 @@ static int stderr_is_tcp(const struct stat *st)
 
 int kashim_sink_init(int want, const char *path, kashim_warn_fn warn)
 {
+	size_t n = strnlen(path, sizeof(log_path) - 1);
 	struct stat st;
 	int fd;
 
 	sink = want;
-	memcpy(log_path, path, sizeof(log_path));
-	log_path[sizeof(log_path) - 1] = '\0';
+	memcpy(log_path, path, n);      /* path may be shorter than log_path */
+	log_path[n] = '\0';
 	if (sink == KASHIM_SINK_STDERR) {
 		if (fstat(2, &st) == 0 && !stderr_is_tcp(&st)) {
 			stderr_dev = st.st_dev;

@@ -20,17 +20,18 @@
 
 HOSTILE_DIR   := build/tests/progs
 HOSTILE_NAMES := signal vfork dup2 closebehind emfile manyfds pthread_exit \
-                 threads main
+                 threads main chain cancel
 HOSTILE_BINS  := $(addprefix $(HOSTILE_DIR)/h_,$(HOSTILE_NAMES)) \
-                 $(HOSTILE_DIR)/h_ctor $(HOSTILE_DIR)/libh_early.so
+                 $(HOSTILE_DIR)/h_ctor $(HOSTILE_DIR)/libh_early.so \
+                 $(HOSTILE_DIR)/libh_countio.so
 HOSTILE_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread
 
 TEST_PROGS += $(HOSTILE_BINS)
 CHECK_BINS += build/tests/check_hostile
 
-$(HOSTILE_DIR)/libh_early.so: tests/hostile/early.c tests/hostile/hostile.h tests/progs/prog.h
+$(HOSTILE_DIR)/libh_%.so: tests/hostile/%.c tests/hostile/hostile.h tests/progs/prog.h
 	@mkdir -p $(@D)
-	$(CC) $(HOSTILE_CFLAGS) -fPIC -shared -o $@ $<
+	$(CC) $(HOSTILE_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 # main.c linked with the early library: its constructor runs before kashim's.
 $(HOSTILE_DIR)/h_ctor: tests/hostile/main.c tests/hostile/hostile.h tests/progs/prog.h \
@@ -40,7 +41,7 @@ $(HOSTILE_DIR)/h_ctor: tests/hostile/main.c tests/hostile/hostile.h tests/progs/
 
 $(HOSTILE_DIR)/h_%: tests/hostile/%.c tests/hostile/hostile.h tests/progs/prog.h
 	@mkdir -p $(@D)
-	$(CC) $(HOSTILE_CFLAGS) -o $@ $<
+	$(CC) $(HOSTILE_CFLAGS) -o $@ $< -ldl
 
 build/tests/check_hostile: tests/check_hostile.c build/tests/testlib.o \
                            tests/testlib.h

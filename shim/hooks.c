@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "direct.h"
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
@@ -84,13 +85,18 @@ static inline int looking(void)
  * log is on then costs two loads here, not a call into libc. */
 static __thread int *errno_at KASHIM_TLS;
 
-static inline int last_errno(void)
+static inline int *errno_ptr(void)
 {
 	int *p = errno_at;
 
 	if (KASHIM_UNLIKELY(!p))
 		errno_at = p = &errno;
-	return *p;
+	return p;
+}
+
+static inline int last_errno(void)
+{
+	return *errno_ptr();
 }
 
 static inline void check_failure(int fd)
@@ -125,6 +131,26 @@ static inline long looked(int fd, long r)
 {
 	if (KASHIM_UNLIKELY(r < 0))
 		return failed(fd, r);
+	return succeeded(fd, r);
+}
+
+/* The same for a call made directly (direct.h): r is the kernel's answer,
+ * a result or -errno, which becomes libc's -1 and errno here.  Out of line
+ * too, so that the hook keeps nothing in a register across the syscall. */
+static __attribute__((noinline)) long kernel_failed(int fd, long r)
+{
+	int e = (int)-r;
+
+	*errno_ptr() = e;
+	if (KASHIM_UNLIKELY(is_dead_errno(e)))
+		kashim_report_dead(fd, e);
+	return -1;
+}
+
+static inline long looked_kernel(int fd, long r)
+{
+	if (KASHIM_UNLIKELY(kashim_kernel_failed(r)))
+		return kernel_failed(fd, r);
 	return succeeded(fd, r);
 }
 
@@ -413,13 +439,20 @@ KASHIM_EXPORT void pthread_exit(void *ret)
 
 /* One definition per hook.  With no log to write a failure needs no look,
  * so the hook ends in a tail jump to libc: not even a return of its own
- * after the syscall.  Otherwise: call, and look closer only on failure. */
+ * after the syscall.  Otherwise: call (directly where direct.h may), and
+ * look closer only on failure. */
 #define KASHIM_IO_HOOK(ret, name, params, args) \
+	static __attribute__((noinline)) ret look_##name params \
+	{ \
+		if (kashim_direct_now()) \
+			return (ret)looked_kernel(fd, kernel_##name args); \
+		return (ret)looked(fd, (long)KASHIM_REAL(name) args); \
+	} \
 	KASHIM_EXPORT ret name params \
 	{ \
 		if (KASHIM_LIKELY(!looking())) \
 			return KASHIM_REAL(name) args; \
-		return (ret)looked(fd, (long)KASHIM_REAL(name) args); \
+		return look_##name args; \
 	}
 
 KASHIM_IO_HOOK(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
@@ -442,24 +475,44 @@ KASHIM_IO_HOOK(ssize_t, send, (int fd, const void *b, size_t n, int fl),
 KASHIM_IO_HOOK(int, sendmmsg, (int fd, struct mmsghdr *m, unsigned n,
 	       KASHIM_MMSG_FLAGS fl),
 	       (fd, m, n, fl))
-KASHIM_IO_HOOK(ssize_t, __read_chk, (int fd, void *b, size_t n, size_t bl),
-	       (fd, b, n, bl))
-KASHIM_IO_HOOK(ssize_t, __recv_chk, (int fd, void *b, size_t n, size_t bl,
-	       int fl), (fd, b, n, bl, fl))
-KASHIM_IO_HOOK(ssize_t, __recvfrom_chk, (int fd, void *b, size_t n,
-	       size_t bl, int fl, struct sockaddr *sa, socklen_t *len),
-	       (fd, b, n, bl, fl, sa, len))
+/* The fortified reads check the length against the buffer (libc aborts
+ * the program when it is longer) and then read: only a call that passes
+ * the check may go direct. */
+#define KASHIM_CHK_HOOK(ret, name, params, args, plain, plain_args) \
+	KASHIM_EXPORT ret name params \
+	{ \
+		if (KASHIM_LIKELY(!looking()) || n > bl) \
+			return KASHIM_REAL(name) args; \
+		return look_##plain plain_args; \
+	}
+
+KASHIM_CHK_HOOK(ssize_t, __read_chk, (int fd, void *b, size_t n, size_t bl),
+		(fd, b, n, bl), read, (fd, b, n))
+KASHIM_CHK_HOOK(ssize_t, __recv_chk, (int fd, void *b, size_t n, size_t bl,
+		int fl), (fd, b, n, bl, fl), recv, (fd, b, n, fl))
+KASHIM_CHK_HOOK(ssize_t, __recvfrom_chk, (int fd, void *b, size_t n,
+		size_t bl, int fl, struct sockaddr *sa, socklen_t *len),
+		(fd, b, n, bl, fl, sa, len), recvfrom, (fd, b, n, fl, sa, len))
 KASHIM_IO_HOOK(ssize_t, __read, (int fd, void *b, size_t n), (fd, b, n))
 KASHIM_IO_HOOK(ssize_t, __write, (int fd, const void *b, size_t n),
 	       (fd, b, n))
 KASHIM_IO_HOOK(ssize_t, __send, (int fd, const void *b, size_t n, int fl),
 	       (fd, b, n, fl))
 /* With offset -1 they read and write at the current position, which is
- * how they work on a socket. */
-KASHIM_IO_HOOK(ssize_t, preadv2, (int fd, const struct iovec *v, int n,
-	       off_t off, int fl), (fd, v, n, off, fl))
-KASHIM_IO_HOOK(ssize_t, pwritev2, (int fd, const struct iovec *v, int n,
-	       off_t off, int fl), (fd, v, n, off, fl))
+ * how they work on a socket.  Always through libc, which falls back to
+ * preadv/pwritev on kernels without them. */
+#define KASHIM_LIBC_IO_HOOK(ret, name, params, args) \
+	KASHIM_EXPORT ret name params \
+	{ \
+		if (KASHIM_LIKELY(!looking())) \
+			return KASHIM_REAL(name) args; \
+		return (ret)looked(fd, (long)KASHIM_REAL(name) args); \
+	}
+
+KASHIM_LIBC_IO_HOOK(ssize_t, preadv2, (int fd, const struct iovec *v, int n,
+		    off_t off, int fl), (fd, v, n, off, fl))
+KASHIM_LIBC_IO_HOOK(ssize_t, pwritev2, (int fd, const struct iovec *v, int n,
+		    off_t off, int fl), (fd, v, n, off, fl))
 
 /* ---- splice and sendfile: two descriptors ------------------------------ */
 
@@ -523,6 +576,8 @@ KASHIM_EXPORT ssize_t sendto(int fd, const void *b, size_t n, int fl,
 		fastopen(fd, sa, len);
 	if (KASHIM_LIKELY(!looking()))
 		return KASHIM_REAL(sendto)(fd, b, n, fl, sa, len);
+	if (kashim_direct_now())
+		return looked_kernel(fd, kernel_sendto(fd, b, n, fl, sa, len));
 	return looked(fd, KASHIM_REAL(sendto)(fd, b, n, fl, sa, len));
 }
 
@@ -532,5 +587,7 @@ KASHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int fl)
 		fastopen(fd, m->msg_name, m->msg_namelen);
 	if (KASHIM_LIKELY(!looking()))
 		return KASHIM_REAL(sendmsg)(fd, m, fl);
+	if (kashim_direct_now())
+		return looked_kernel(fd, kernel_sendmsg(fd, m, fl));
 	return looked(fd, KASHIM_REAL(sendmsg)(fd, m, fl));
 }

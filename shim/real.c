@@ -9,9 +9,15 @@
  * (fcntl, fcntl64, pthread_exit) are written out below.
  */
 #include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
 #include <stdarg.h>
 #include <unistd.h>
 
+#include "direct.h"
 #include "kashim.h"
 #include "real.h"
 
@@ -90,22 +96,68 @@ static void tramp_pthread_exit(void *ret)
 
 void (*real_pthread_exit)(void *ret) = tramp_pthread_exit;
 
-/* A pointer into this very library would make a hook call itself. */
-static int is_our_own(void *p)
-{
-	Dl_info mine, theirs;
+/* Where this library and glibc lie in memory, found once per lookup pass
+ * by walking the loaded objects: a pointer into this very library would
+ * make a hook call itself, and direct.h wants to know that glibc's own
+ * function is behind every hook.  (dladdr() answers the same question
+ * but searches symbol tables: 100,000 instructions a call, 60 calls.) */
+struct span {
+	uintptr_t lo, hi;
+};
 
-	if (!dladdr((void *)is_our_own, &mine) || !dladdr(p, &theirs))
-		return 0;
-	return mine.dli_fbase == theirs.dli_fbase;
+static struct span ours, glibc;
+
+static int holds(const struct span *s, const void *p)
+{
+	return (uintptr_t)p >= s->lo && (uintptr_t)p < s->hi;
 }
+
+static int note_object(struct dl_phdr_info *info, size_t size, void *unused)
+{
+	struct span s = { UINTPTR_MAX, 0 };
+
+	(void)size;
+	(void)unused;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (lo < s.lo)
+			s.lo = lo;
+		if (lo + ph->p_memsz > s.hi)
+			s.hi = lo + ph->p_memsz;
+	}
+	if (holds(&s, (const void *)kashim_resolve_all))
+		ours = s;
+#ifdef __GLIBC__
+	if (holds(&s, (const void *)gnu_get_libc_version))
+		glibc = s;
+#endif
+	return 0;
+}
+
+static void find_objects(void)
+{
+	ours = glibc = (struct span){ 0, 0 };
+	dl_iterate_phdr(note_object, NULL);
+}
+
+/* direct.h: 1 once every function found is glibc's own, so that a hook
+ * may make the call as glibc would without passing over another preload
+ * that stands between kashim and libc. */
+int kashim_direct;
+static int all_glibc;
 
 static void *lookup(const char *name)
 {
 	void *p = dlsym(RTLD_NEXT, name);
 
-	if (p && is_our_own(p))
+	if (p && holds(&ours, p))
 		p = NULL;
+	if (p && !holds(&glibc, p))
+		all_glibc = 0;
 	return p;
 }
 
@@ -129,6 +181,8 @@ void kashim_resolve_all(void)
 	void (*exit_fn)(void *) = sys_pthread_exit;
 
 	resolving = 1;
+	find_objects();
+	all_glibc = 1;
 #define KASHIM_HOOK KASHIM_RESOLVE
 #define KASHIM_REAL_ONLY KASHIM_RESOLVE
 #define KASHIM_HOOK_BY_HAND(ret, name, params)
@@ -139,6 +193,7 @@ void kashim_resolve_all(void)
 	__atomic_store_n(&real_fcntl64, fcntl_fn, __ATOMIC_RELEASE);
 	*(void **)&exit_fn = lookup_or("pthread_exit", (void *)exit_fn);
 	__atomic_store_n(&real_pthread_exit, exit_fn, __ATOMIC_RELEASE);
+	__atomic_store_n(&kashim_direct, all_glibc, __ATOMIC_RELAXED);
 	resolving = 0;
 }
 

@@ -582,6 +582,9 @@ START_TEST(t_errnos_filters)
 		{ "KASHIM_NETS=!127.0.0.1", "KASHIM_DIRECTION=in", NULL },
 		{ "KASHIM_PORTS=1", "KASHIM_OVERRIDE=1", NULL },
 		{ "KASHIM_DISABLE=1", NULL, NULL },
+		/* the hooks look at every result (direct.h's calls) */
+		{ "KASHIM_LOG=/dev/null", NULL, NULL },
+		{ "KASHIM_LOG=/dev/null", "KASHIM_WATCH=1", NULL },
 	};
 
 	for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {

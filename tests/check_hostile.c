@@ -476,6 +476,50 @@ START_TEST(t_threads)
 }
 END_TEST
 
+/* ---- another preload behind kashim, thread cancellation ----------------- */
+
+/* A library placed after kashim in LD_PRELOAD sees every read, write,
+ * recv and send the program makes, with kashim looking at each result
+ * (the log on) as with kashim idle: kashim finds it behind its hooks and
+ * calls it. */
+START_TEST(t_preload_behind_kashim)
+{
+	const char *countio = kt_prog("libh_countio.so");
+	char *log = tmp_log(), *e, *alone, *both_libs, *sa, *sb;
+	struct run a, b;
+
+	if (asprintf(&e, "KASHIM_LOG=%s", log) < 0 ||
+	    asprintf(&alone, "%s%s", runtime_prefix(), countio) < 0 ||
+	    asprintf(&both_libs, "%s %s", kt_testlib(), countio) < 0)
+		abort();
+	a = run("h_chain", NOARGS, alone, ENV(e));
+	b = run("h_chain", NOARGS, both_libs, ENV(e));
+	expect_exit(&a, "countio alone", 0);
+	expect_exit(&b, "kashim, then countio", 0);
+	sa = same_lines(a.out);
+	sb = same_lines(b.out);
+	ck_assert_msg(strstr(sa, "same countio=251\n"), "%s", a.out);
+	ck_assert_str_eq(sa, sb);
+	unlink(log);
+}
+END_TEST
+
+/* read() is a cancellation point: a thread blocked in it on a quiet
+ * connection ends at pthread_cancel, with the log on (the hooks look at
+ * every result) as without kashim. */
+START_TEST(t_cancel_blocked_read)
+{
+	char *log = tmp_log(), *e, *plain, *pre;
+
+	if (asprintf(&e, "KASHIM_LOG=%s", log) < 0)
+		abort();
+	both("h_cancel", NOARGS, ENV(e), &plain, &pre);
+	ck_assert_msg(strstr(pre, "same cancelled=1 read_returned=0\n"), "%s",
+		      pre);
+	unlink(log);
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
 	Suite *s = suite_create("hostile");
@@ -496,6 +540,8 @@ static Suite *hostile_suite(void)
 	tcase_add_test(tc, t_main_pthread_exit_watch);
 	tcase_add_test(tc, t_main_pthread_exit_then_exit_code);
 	tcase_add_test(tc, t_threads);
+	tcase_add_test(tc, t_preload_behind_kashim);
+	tcase_add_test(tc, t_cancel_blocked_read);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -163,86 +162,32 @@ struct res {
 	char *out, *err;
 };
 
-static void slurp(int fd, char **buf, size_t *len)
+static int exit_code(int status)
 {
-	char chunk[4096];
-	ssize_t n = read(fd, chunk, sizeof chunk);
-
-	if (n <= 0)
-		return;
-	*buf = realloc(*buf, *len + (size_t)n + 1);
-	memcpy(*buf + *len, chunk, (size_t)n);
-	*len += (size_t)n;
-	(*buf)[*len] = '\0';
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static pid_t start(char *const argv[], struct env *e, const char *cwd,
-		   int *out, int *err, int *in)
+/* Starts argv in cwd (NULL: this directory) with exactly the environment e,
+ * through testlib's runner. */
+static void spawn(struct kt_proc *p, char *const argv[], struct env *e, const char *cwd)
 {
-	int po[2], pe[2], pi[2];
-	pid_t pid;
-
-	ck_assert_int_eq(pipe(po), 0);
-	ck_assert_int_eq(pipe(pe), 0);
-	ck_assert_int_eq(pipe(pi), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(pi[0], 0);
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		for (int fd = 3; fd < 64; fd++)
-			close(fd);
-		if (cwd && chdir(cwd) != 0)
-			_exit(125);
-		execve(argv[0], argv, e->v);
-		_exit(124);
-	}
-	close(po[1]);
-	close(pe[1]);
-	close(pi[0]);
-	*out = po[0];
-	*err = pe[0];
-	if (in)
-		*in = pi[1];
-	else
-		close(pi[1]);
-	return pid;
-}
-
-static int wait_status(pid_t pid)
-{
-	int st;
-
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	ck_assert_msg(kt_spawn_in(p, cwd, argv, e->v, NULL, 0) == 0,
+		      "cannot start %s: %s", argv[0], strerror(errno));
 }
 
 /* Runs argv to the end; stdin is empty. */
 static struct res run_in(char *const argv[], struct env *e, const char *cwd)
 {
-	struct res r = { 0, calloc(1, 1), calloc(1, 1) };
-	size_t lo = 0, le = 0;
-	struct pollfd p[2];
-	int open_fds = 2;
-	pid_t pid = start(argv, e, cwd, &p[0].fd, &p[1].fd, NULL);
+	struct kt_proc p;
+	struct res r;
 
-	p[0].events = p[1].events = POLLIN;
-	while (open_fds > 0) {
-		ck_assert_int_gt(poll(p, 2, -1), 0);
-		for (int i = 0; i < 2; i++) {
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			size_t before = i ? le : lo;
-			slurp(p[i].fd, i ? &r.err : &r.out, i ? &le : &lo);
-			if ((i ? le : lo) == before) {
-				close(p[i].fd);
-				p[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	r.status = wait_status(pid);
+	spawn(&p, argv, e, cwd);
+	kt_close_stdin(&p);
+	ck_assert_msg(kt_wait(&p, TIMEOUT * 1000) == 0, "%s still running after %d s",
+		      argv[0], TIMEOUT);
+	r = (struct res){ exit_code(p.status), p.obuf, p.ebuf };
+	p.obuf = p.ebuf = NULL;         /* now r's */
+	kt_proc_free(&p);
 	return r;
 }
 
@@ -1061,38 +1006,20 @@ END_TEST
 
 /* ------------------------------------------------------------ --status */
 
-struct held {
-	pid_t pid;
-	int in, out, err;
-};
-
 /* Starts argv (a probe in "hold" mode, possibly through other programs
  * that exec it) and waits until its connection is up. */
-static struct held hold_argv(struct env *e, char *const argv[])
+static struct kt_proc hold_argv(struct env *e, char *const argv[])
 {
-	struct held h;
-	char buf[8192];
-	size_t len = 0;
+	struct kt_proc h;
 
-	h.pid = start(argv, e, NULL, &h.out, &h.err, &h.in);
-	while (len < sizeof buf - 1) {
-		ssize_t n = read(h.out, buf + len, sizeof buf - 1 - len);
-
-		if (n <= 0) {
-			char err[4096] = "";
-
-			(void)!read(h.err, err, sizeof err - 1);
-			ck_abort_msg("no ready line; stdout:\n%s\nstderr:\n%s", buf, err);
-		}
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, "ready\n"))
-			break;
-	}
+	spawn(&h, argv, e, NULL);
+	if (kt_wait_line(&h, "ready", TIMEOUT * 1000, NULL, 0) != 0)
+		ck_abort_msg("no ready line; stdout:\n%s\nstderr:\n%s",
+			     kt_tail(h.obuf), kt_tail(h.ebuf));
 	return h;
 }
 
-static struct held hold(struct env *e, int with_kashim)
+static struct kt_proc hold(struct env *e, int with_kashim)
 {
 	char *argv_k[] = { wrapper(), "-i", "30", probe(), "hold", NULL };
 	char *argv_p[] = { probe(), "hold", NULL };
@@ -1100,10 +1027,12 @@ static struct held hold(struct env *e, int with_kashim)
 	return hold_argv(e, with_kashim ? argv_k : argv_p);
 }
 
-static void release(struct held *h)
+static void release(struct kt_proc *h)
 {
-	close(h->in);
-	ck_assert_int_eq(wait_status(h->pid), 0);
+	kt_close_stdin(h);
+	ck_assert_int_eq(kt_wait(h, TIMEOUT * 1000), 0);
+	ck_assert_int_eq(exit_code(h->status), 0);
+	kt_proc_free(h);
 }
 
 static void assert_covered(const char *out, const char *lib)
@@ -1138,7 +1067,7 @@ static char *path_without_ss(void)
 START_TEST(status_of_covered_process)
 {
 	struct env e = base_env();
-	struct held h = hold(&e, 1);
+	struct kt_proc h = hold(&e, 1);
 	char *pid = kt_strf("%d", (int)h.pid);
 	struct res viass, viaproc;
 	struct env noss = base_env();
@@ -1164,7 +1093,7 @@ END_TEST
 START_TEST(status_in_other_netns)
 {
 	struct env e = base_env();
-	struct held h;
+	struct kt_proc h;
 	struct res r;
 	char *inner = kt_strf("ip link set lo up && exec '%s' -i 30 '%s' hold", wrapper(), probe());
 	char *argv[] = { "/usr/bin/unshare", "-n", "/bin/sh", "-c", inner, NULL };
@@ -1184,7 +1113,7 @@ END_TEST
 START_TEST(status_of_bare_process)
 {
 	struct env e = base_env();
-	struct held h = hold(&e, 0);
+	struct kt_proc h = hold(&e, 0);
 	char *pid = kt_strf("%d", (int)h.pid);
 	struct res r = kashim(&e, "--status", pid, NULL);
 

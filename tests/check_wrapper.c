@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -163,86 +162,32 @@ struct res {
 	char *out, *err;
 };
 
-static void slurp(int fd, char **buf, size_t *len)
+static int exit_code(int status)
 {
-	char chunk[4096];
-	ssize_t n = read(fd, chunk, sizeof chunk);
-
-	if (n <= 0)
-		return;
-	*buf = realloc(*buf, *len + (size_t)n + 1);
-	memcpy(*buf + *len, chunk, (size_t)n);
-	*len += (size_t)n;
-	(*buf)[*len] = '\0';
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static pid_t start(char *const argv[], struct env *e, const char *cwd,
-		   int *out, int *err, int *in)
+/* Starts argv in cwd (NULL: this directory) with exactly the environment e,
+ * through testlib's runner. */
+static void spawn(struct kt_proc *p, char *const argv[], struct env *e, const char *cwd)
 {
-	int po[2], pe[2], pi[2];
-	pid_t pid;
-
-	ck_assert_int_eq(pipe(po), 0);
-	ck_assert_int_eq(pipe(pe), 0);
-	ck_assert_int_eq(pipe(pi), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		dup2(pi[0], 0);
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		for (int fd = 3; fd < 64; fd++)
-			close(fd);
-		if (cwd && chdir(cwd) != 0)
-			_exit(125);
-		execve(argv[0], argv, e->v);
-		_exit(124);
-	}
-	close(po[1]);
-	close(pe[1]);
-	close(pi[0]);
-	*out = po[0];
-	*err = pe[0];
-	if (in)
-		*in = pi[1];
-	else
-		close(pi[1]);
-	return pid;
-}
-
-static int wait_status(pid_t pid)
-{
-	int st;
-
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	ck_assert_msg(kt_spawn_in(p, cwd, argv, e->v, NULL, 0) == 0,
+		      "cannot start %s: %s", argv[0], strerror(errno));
 }
 
 /* Runs argv to the end; stdin is empty. */
 static struct res run_in(char *const argv[], struct env *e, const char *cwd)
 {
-	struct res r = { 0, calloc(1, 1), calloc(1, 1) };
-	size_t lo = 0, le = 0;
-	struct pollfd p[2];
-	int open_fds = 2;
-	pid_t pid = start(argv, e, cwd, &p[0].fd, &p[1].fd, NULL);
+	struct kt_proc p;
+	struct res r;
 
-	p[0].events = p[1].events = POLLIN;
-	while (open_fds > 0) {
-		ck_assert_int_gt(poll(p, 2, -1), 0);
-		for (int i = 0; i < 2; i++) {
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			size_t before = i ? le : lo;
-			slurp(p[i].fd, i ? &r.err : &r.out, i ? &le : &lo);
-			if ((i ? le : lo) == before) {
-				close(p[i].fd);
-				p[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	r.status = wait_status(pid);
+	spawn(&p, argv, e, cwd);
+	kt_close_stdin(&p);
+	ck_assert_msg(kt_wait(&p, TIMEOUT * 1000) == 0, "%s still running after %d s",
+		      argv[0], TIMEOUT);
+	r = (struct res){ exit_code(p.status), p.obuf, p.ebuf };
+	p.obuf = p.ebuf = NULL;         /* now r's */
+	kt_proc_free(&p);
 	return r;
 }
 
@@ -415,49 +360,37 @@ START_TEST(long_options_with_space)
 }
 END_TEST
 
-START_TEST(direction_option)
+/* The options that choose which connections kashim touches: with each
+ * row's arguments, whether the probe's outbound and its accepted socket
+ * (both on loopback, the accepted one on an ephemeral port) then have
+ * keepalive. */
+struct chosen {
+	const char *opt, *value;        /* value NULL: opt is one word */
+	int out, in;
+};
+
+static const struct chosen chosens[] = {
+	{ "--direction", "out", 1, 0 },
+	{ "--direction=in", NULL, 0, 1 },
+	{ "--ports", "1-65535", 1, 1 },
+	{ "--ports=!1-65535", NULL, 0, 0 },
+	{ "--nets", "127.0.0.0/8,::1", 1, 1 },
+	{ "--nets=!127.0.0.0/8", NULL, 0, 0 },
+	{ "--nets", "10.0.0.0/8", 0, 0 },
+};
+
+START_TEST(chosen_connections)
 {
+	const struct chosen *c = &chosens[_i];
 	struct env e = base_env();
-	struct res out = kashim(&e, "--direction", "out", probe(), NULL);
-	struct res in = kashim(&e, "--direction=in", probe(), NULL);
+	struct res r = c->value ? kashim(&e, c->opt, c->value, probe(), NULL)
+				: kashim(&e, c->opt, probe(), NULL);
 
-	ck_ran_ok(out);
-	ck_assert_int_eq(val(out.out, "out", "keepalive"), 1);
-	ck_assert_int_eq(val(out.out, "in", "keepalive"), 0);
-	ck_ran_ok(in);
-	ck_assert_int_eq(val(in.out, "out", "keepalive"), 0);
-	ck_assert_int_eq(val(in.out, "in", "keepalive"), 1);
-}
-END_TEST
-
-START_TEST(ports_option)
-{
-	struct env e = base_env();
-	struct res all = kashim(&e, "--ports", "1-65535", probe(), NULL);
-	struct res none = kashim(&e, "--ports=!1-65535", probe(), NULL);
-
-	ck_ran_ok(all);
-	ck_assert_int_eq(val(all.out, "out", "keepalive"), 1);
-	ck_assert_int_eq(val(all.out, "in", "keepalive"), 1);
-	ck_ran_ok(none);
-	ck_assert_int_eq(val(none.out, "out", "keepalive"), 0);
-	ck_assert_int_eq(val(none.out, "in", "keepalive"), 0);
-}
-END_TEST
-
-START_TEST(nets_option)
-{
-	struct env e = base_env();
-	struct res lo = kashim(&e, "--nets", "127.0.0.0/8,::1", probe(), NULL);
-	struct res notlo = kashim(&e, "--nets=!127.0.0.0/8", probe(), NULL);
-	struct res other = kashim(&e, "--nets", "10.0.0.0/8", probe(), NULL);
-
-	ck_ran_ok(lo);
-	ck_assert_int_eq(val(lo.out, "out", "keepalive"), 1);
-	ck_ran_ok(notlo);
-	ck_assert_int_eq(val(notlo.out, "out", "keepalive"), 0);
-	ck_ran_ok(other);
-	ck_assert_int_eq(val(other.out, "out", "keepalive"), 0);
+	ck_ran_ok(r);
+	ck_assert_msg(val(r.out, "out", "keepalive") == c->out &&
+			      val(r.out, "in", "keepalive") == c->in,
+		      "%s %s: want keepalive out=%d in=%d, got\n%s", c->opt,
+		      c->value ? c->value : "", c->out, c->in, r.out);
 }
 END_TEST
 
@@ -772,6 +705,35 @@ END_TEST
 
 /* ------------------------------------------------------------ --check */
 
+/* r ended with status, and text (its stdout or its stderr) holds a, and b
+ * unless that is NULL. */
+static void assert_says(struct res r, const char *text, int status, const char *a,
+			const char *b)
+{
+	ck_assert_msg(r.status == status && strstr(text, a) && (!b || strstr(text, b)),
+		      "exit %d (want %d), want '%s'%s%s\nstdout:\n%s\nstderr:\n%s",
+		      r.status, status, a, b ? " and " : "", b ? b : "", r.out, r.err);
+}
+
+/* `kashim --check path` ends with status and prints a (and b). */
+static void assert_check(struct env *e, const char *path, int status, const char *a,
+			 const char *b)
+{
+	struct res r = kashim(e, "--check", path, NULL);
+
+	assert_says(r, r.out, status, a, b);
+}
+
+/* `kashim path` refuses it with exit status 3, without running it, and
+ * says a (and b) on stderr. */
+static void assert_refused(struct env *e, const char *path, const char *a, const char *b)
+{
+	struct res r = kashim(e, path, NULL);
+
+	assert_says(r, r.err, 3, a, b);
+	ck_assert_str_eq(r.out, "");
+}
+
 START_TEST(check_dynamic)
 {
 	struct env e = base_env();
@@ -783,8 +745,7 @@ START_TEST(check_dynamic)
 	ck_assert_str_eq(r.out, "ok: dynamically linked, interpreter /lib64/ld-linux-x86-64.so.2\n");
 #endif
 	/* by PATH lookup too */
-	r = kashim(&e, "--check", "sh", NULL);
-	ck_ran_ok(r);
+	assert_check(&e, "sh", 0, "ok: dynamically linked", NULL);
 }
 END_TEST
 
@@ -792,18 +753,11 @@ START_TEST(check_static)
 {
 	struct env e = base_env();
 	struct res direct = cmd(&e, NULL, prog("wrap_static"), NULL);
-	struct res chk = kashim(&e, "--check", prog("wrap_static"), NULL);
-	struct res r = kashim(&e, prog("wrap_static"), NULL);
 
 	ck_ran_ok(direct);      /* the program itself works */
 	ck_assert_str_eq(direct.out, "static ran\n");
-	ck_assert_int_eq(chk.status, 3);
-	ck_assert_ptr_nonnull(strstr(chk.out, "cannot preload: "));
-	ck_assert_ptr_nonnull(strstr(chk.out, "statically linked"));
-	ck_assert_int_eq(r.status, 3);
-	ck_assert_str_eq(r.out, "");    /* refused, not run */
-	ck_assert_ptr_nonnull(strstr(r.err, "kashim: cannot preload "));
-	ck_assert_ptr_nonnull(strstr(r.err, "statically linked"));
+	assert_check(&e, prog("wrap_static"), 3, "cannot preload: ", "statically linked");
+	assert_refused(&e, prog("wrap_static"), "kashim: cannot preload ", "statically linked");
 }
 END_TEST
 
@@ -811,20 +765,12 @@ START_TEST(check_setuid_setgid)
 {
 	struct env e = base_env();
 	char *tmp = mktmp(), *su = kt_strf("%s/su-probe", tmp), *sg = kt_strf("%s/sg-probe", tmp);
-	struct res r;
 
 	copy_file(probe(), su, 04755);
 	copy_file(probe(), sg, 02755);
-	r = kashim(&e, "--check", su, NULL);
-	ck_assert_int_eq(r.status, 3);
-	ck_assert_ptr_nonnull(strstr(r.out, "setuid"));
-	r = kashim(&e, "--check", sg, NULL);
-	ck_assert_int_eq(r.status, 3);
-	ck_assert_ptr_nonnull(strstr(r.out, "setgid"));
-	r = kashim(&e, su, NULL);
-	ck_assert_int_eq(r.status, 3);
-	ck_assert_str_eq(r.out, "");
-	ck_assert_ptr_nonnull(strstr(r.err, "setuid"));
+	assert_check(&e, su, 3, "setuid", NULL);
+	assert_check(&e, sg, 3, "setgid", NULL);
+	assert_refused(&e, su, "setuid", NULL);
 }
 END_TEST
 
@@ -838,19 +784,12 @@ START_TEST(check_scripts)
 	write_file(ok, kt_strf("#!/bin/sh\nexec %s\n", probe()), 0755);
 	write_file(viaenv, "#!/usr/bin/env sh\necho hi\n", 0755);
 	write_file(bad, kt_strf("#!%s\n", prog("wrap_static")), 0755);
-	r = kashim(&e, "--check", ok, NULL);
-	ck_ran_ok(r);
-	ck_assert_ptr_nonnull(strstr(r.out, "ok: script for /bin/sh: dynamically linked"));
+	assert_check(&e, ok, 0, "ok: script for /bin/sh: dynamically linked", NULL);
 	r = kashim(&e, ok, NULL);       /* and it runs, covered */
 	ck_ran_ok(r);
 	ck_assert_int_eq(val(r.out, "out", "keepalive"), 1);
-	r = kashim(&e, "--check", viaenv, NULL);
-	ck_ran_ok(r);
-	ck_assert_ptr_nonnull(strstr(r.out, "sh: dynamically linked"));
-	r = kashim(&e, "--check", bad, NULL);
-	ck_assert_int_eq(r.status, 3);
-	ck_assert_ptr_nonnull(strstr(r.out, "its interpreter"));
-	ck_assert_ptr_nonnull(strstr(r.out, "statically linked"));
+	assert_check(&e, viaenv, 0, "sh: dynamically linked", NULL);
+	assert_check(&e, bad, 3, "its interpreter", "statically linked");
 }
 END_TEST
 
@@ -858,27 +797,19 @@ START_TEST(check_not_runnable)
 {
 	struct env e = base_env();
 	char *tmp = mktmp(), *plain = kt_strf("%s/plain", tmp);
-	struct res r;
 
 	write_file(plain, "#!/bin/sh\n", 0644);
-	r = kashim(&e, "--check", "no-such-command-kashim", NULL);
-	ck_assert_int_eq(r.status, 127);
-	ck_assert_ptr_nonnull(strstr(r.out, "not found"));
-	r = kashim(&e, "no-such-command-kashim", NULL);
-	ck_assert_int_eq(r.status, 127);
-	r = kashim(&e, "--check", plain, NULL);
-	ck_assert_int_eq(r.status, 126);
-	ck_assert_ptr_nonnull(strstr(r.out, "not executable"));
+	assert_check(&e, "no-such-command-kashim", 127, "not found", NULL);
+	ck_assert_int_eq(kashim(&e, "no-such-command-kashim", NULL).status, 127);
+	assert_check(&e, plain, 126, "not executable", NULL);
 }
 END_TEST
 
 START_TEST(check_go_note)
 {
 	struct env e = base_env();
-	struct res r = kashim(&e, "--check", prog("wrap_gonote"), NULL);
 
-	ck_assert_int_eq(r.status, 3);
-	ck_assert_ptr_nonnull(strstr(r.out, "a Go program"));
+	assert_check(&e, prog("wrap_gonote"), 3, "a Go program", NULL);
 }
 END_TEST
 
@@ -1061,38 +992,20 @@ END_TEST
 
 /* ------------------------------------------------------------ --status */
 
-struct held {
-	pid_t pid;
-	int in, out, err;
-};
-
 /* Starts argv (a probe in "hold" mode, possibly through other programs
  * that exec it) and waits until its connection is up. */
-static struct held hold_argv(struct env *e, char *const argv[])
+static struct kt_proc hold_argv(struct env *e, char *const argv[])
 {
-	struct held h;
-	char buf[8192];
-	size_t len = 0;
+	struct kt_proc h;
 
-	h.pid = start(argv, e, NULL, &h.out, &h.err, &h.in);
-	while (len < sizeof buf - 1) {
-		ssize_t n = read(h.out, buf + len, sizeof buf - 1 - len);
-
-		if (n <= 0) {
-			char err[4096] = "";
-
-			(void)!read(h.err, err, sizeof err - 1);
-			ck_abort_msg("no ready line; stdout:\n%s\nstderr:\n%s", buf, err);
-		}
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, "ready\n"))
-			break;
-	}
+	spawn(&h, argv, e, NULL);
+	if (kt_wait_line(&h, "ready", TIMEOUT * 1000, NULL, 0) != 0)
+		ck_abort_msg("no ready line; stdout:\n%s\nstderr:\n%s",
+			     kt_tail(h.obuf), kt_tail(h.ebuf));
 	return h;
 }
 
-static struct held hold(struct env *e, int with_kashim)
+static struct kt_proc hold(struct env *e, int with_kashim)
 {
 	char *argv_k[] = { wrapper(), "-i", "30", probe(), "hold", NULL };
 	char *argv_p[] = { probe(), "hold", NULL };
@@ -1100,10 +1013,12 @@ static struct held hold(struct env *e, int with_kashim)
 	return hold_argv(e, with_kashim ? argv_k : argv_p);
 }
 
-static void release(struct held *h)
+static void release(struct kt_proc *h)
 {
-	close(h->in);
-	ck_assert_int_eq(wait_status(h->pid), 0);
+	kt_close_stdin(h);
+	ck_assert_int_eq(kt_wait(h, TIMEOUT * 1000), 0);
+	ck_assert_int_eq(exit_code(h->status), 0);
+	kt_proc_free(h);
 }
 
 static void assert_covered(const char *out, const char *lib)
@@ -1138,7 +1053,7 @@ static char *path_without_ss(void)
 START_TEST(status_of_covered_process)
 {
 	struct env e = base_env();
-	struct held h = hold(&e, 1);
+	struct kt_proc h = hold(&e, 1);
 	char *pid = kt_strf("%d", (int)h.pid);
 	struct res viass, viaproc;
 	struct env noss = base_env();
@@ -1164,7 +1079,7 @@ END_TEST
 START_TEST(status_in_other_netns)
 {
 	struct env e = base_env();
-	struct held h;
+	struct kt_proc h;
 	struct res r;
 	char *inner = kt_strf("ip link set lo up && exec '%s' -i 30 '%s' hold", wrapper(), probe());
 	char *argv[] = { "/usr/bin/unshare", "-n", "/bin/sh", "-c", inner, NULL };
@@ -1184,7 +1099,7 @@ END_TEST
 START_TEST(status_of_bare_process)
 {
 	struct env e = base_env();
-	struct held h = hold(&e, 0);
+	struct kt_proc h = hold(&e, 0);
 	char *pid = kt_strf("%d", (int)h.pid);
 	struct res r = kashim(&e, "--status", pid, NULL);
 
@@ -1327,21 +1242,48 @@ START_TEST(man_pages_clean)
 }
 END_TEST
 
-/* ------------------------------------------------------------ docs */
+/* ------------------------------------------------------------ docs: EXAMPLES of kashim(1) */
 
-/* The fenced block after "<!-- tested: NAME -->" in README.md. */
+/* The example that follows the line `.\" tested: NAME` in man/kashim.1,
+ * from its .nf to its .fi, with the roff escapes undone: the text a reader
+ * of the page copies.  An escape not known here, a roff request inside the
+ * example, or a bare - or ' (which groff may print as a hyphen or a curly
+ * quote: \- and \(aq print what the test runs) fails the test. */
 static char *doc_block(const char *name)
 {
-	char *doc = read_file(kt_strf("%s/README.md", top()));
-	char *m, *body, *end;
+	const char *page = "man/kashim.1";
+	char *doc = read_file(kt_strf("%s/%s", top(), page));
+	char *mark = kt_strf("\n.\\\" tested: %s\n.nf\n", name);
+	char *body, *end, *out, *o;
 
 	ck_assert_ptr_nonnull(doc);
-	m = strstr(doc, kt_strf("<!-- tested: %s -->", name));
-	ck_assert_msg(m != NULL, "README.md has no block %s", name);
-	body = strstr(m, "```");
-	body = strchr(body, '\n') + 1;
-	end = strstr(body, "```");
-	return strndup(body, (size_t)(end - body));
+	body = strstr(doc, mark);
+	ck_assert_msg(body != NULL, "%s has no example %s (a .nf right after its mark)",
+		      page, name);
+	body += strlen(mark);
+	end = strstr(body - 1, "\n.fi\n");
+	ck_assert_msg(end != NULL, "%s: example %s has no .fi", page, name);
+	out = o = calloc(1, (size_t)(end - body) + 2);
+	for (const char *p = body; p <= end; p++) {
+		ck_assert_msg(!(p[-1] == '\n' && (*p == '.' || *p == '\'')),
+			      "%s: example %s has a roff request: %.20s", page, name, p);
+		ck_assert_msg(*p != '-' && *p != '\'',
+			      "%s: example %s has a bare %c: %.20s", page, name, *p, p);
+		if (*p != '\\') {
+			*o++ = *p;
+		} else if (p[1] == '-' || p[1] == 'e') {
+			*o++ = p[1] == '-' ? '-' : '\\';
+			p++;
+		} else if (p[1] == '&') {
+			p++;
+		} else if (strncmp(p + 1, "(aq", 3) == 0) {
+			*o++ = '\'';
+			p += 3;
+		} else {
+			ck_abort_msg("%s: example %s: unknown escape %.4s", page, name, p);
+		}
+	}
+	return out;
 }
 
 /* s with every "from" replaced by "to". */
@@ -1430,62 +1372,49 @@ END_TEST
 
 /* ------------------------------------------------------------ suite */
 
+/* A test case called name in s, with the tests of a NULL-terminated list. */
+static TCase *add_tcase(Suite *s, const char *name, const TTest *const tests[])
+{
+	TCase *t = kt_tcase(s, name, TIMEOUT);
+
+	for (int i = 0; tests[i]; i++)
+		tcase_add_test(t, tests[i]);
+	return t;
+}
+
 static Suite *wrapper_suite(void)
 {
 	Suite *s = suite_create("wrapper");
 	TCase *t;
 
-	t = kt_tcase(s, "options", TIMEOUT);
-	tcase_add_test(t, defaults_reach_sockets);
-	tcase_add_test(t, short_options);
-	tcase_add_test(t, long_options_with_equals);
-	tcase_add_test(t, long_options_with_space);
-	tcase_add_test(t, direction_option);
-	tcase_add_test(t, ports_option);
-	tcase_add_test(t, nets_option);
-	tcase_add_test(t, override_option);
-	tcase_add_test(t, log_option);
-	tcase_add_test(t, flag_options);
-	t = kt_tcase(s, "values", TIMEOUT);
-	tcase_add_loop_test(t, bad_value_rejected, 0, (int)(sizeof bads / sizeof bads[0]));
-	tcase_add_test(t, edge_values_accepted);
-	tcase_add_test(t, usage_errors);
-	tcase_add_test(t, changelog_matches_version);
-	t = kt_tcase(s, "preload", TIMEOUT);
-	tcase_add_test(t, existing_preload_kept);
-	tcase_add_test(t, preload_not_duplicated);
-	tcase_add_test(t, relative_kashim_lib_made_absolute);
-	tcase_add_test(t, checkout_library_not_cwd);
-	tcase_add_test(t, library_missing);
-	t = kt_tcase(s, "check", TIMEOUT);
-	tcase_add_test(t, check_dynamic);
-	tcase_add_test(t, check_static);
-	tcase_add_test(t, check_setuid_setgid);
-	tcase_add_test(t, check_scripts);
-	tcase_add_test(t, check_not_runnable);
-	tcase_add_test(t, check_go_note);
-	t = kt_tcase(s, "env", TIMEOUT);
-	tcase_add_test(t, env_output_parsed_back);
-	tcase_add_test(t, env_output_sourced_by_sh);
-	tcase_add_test(t, systemd_dropin_parsed_back);
-	t = kt_tcase(s, "no_children", TIMEOUT);
-	tcase_add_test(t, no_children);
-	tcase_add_test(t, no_children_script);
-	tcase_add_test(t, no_children_keeps_user_preload);
-	t = kt_tcase(s, "status", TIMEOUT);
-	tcase_add_test(t, status_of_covered_process);
-	tcase_add_test(t, status_in_other_netns);
-	tcase_add_test(t, status_of_bare_process);
-	t = kt_tcase(s, "install", TIMEOUT);
-	tcase_add_test(t, install_prefix_and_run);
-	tcase_add_test(t, install_destdir_staged);
-	t = kt_tcase(s, "lint", TIMEOUT);
-	tcase_add_test(t, shellcheck_clean);
-	tcase_add_test(t, man_pages_clean);
-	t = kt_tcase(s, "docs", TIMEOUT);
-	tcase_add_test(t, docs_shell_wrapper);
-	tcase_add_test(t, docs_systemd_dropin);
-	tcase_add_test(t, docs_container);
+	t = add_tcase(s, "options", (const TTest *[]){
+		defaults_reach_sockets, short_options, long_options_with_equals,
+		long_options_with_space, override_option, log_option, flag_options,
+		NULL });
+	tcase_add_loop_test(t, chosen_connections, 0, KT_N(chosens));
+	t = add_tcase(s, "values", (const TTest *[]){
+		edge_values_accepted, usage_errors, changelog_matches_version, NULL });
+	tcase_add_loop_test(t, bad_value_rejected, 0, KT_N(bads));
+	add_tcase(s, "preload", (const TTest *[]){
+		existing_preload_kept, preload_not_duplicated,
+		relative_kashim_lib_made_absolute, checkout_library_not_cwd,
+		library_missing, NULL });
+	add_tcase(s, "check", (const TTest *[]){
+		check_dynamic, check_static, check_setuid_setgid, check_scripts,
+		check_not_runnable, check_go_note, NULL });
+	add_tcase(s, "env", (const TTest *[]){
+		env_output_parsed_back, env_output_sourced_by_sh,
+		systemd_dropin_parsed_back, NULL });
+	add_tcase(s, "no_children", (const TTest *[]){
+		no_children, no_children_script, no_children_keeps_user_preload, NULL });
+	add_tcase(s, "status", (const TTest *[]){
+		status_of_covered_process, status_in_other_netns,
+		status_of_bare_process, NULL });
+	add_tcase(s, "install", (const TTest *[]){
+		install_prefix_and_run, install_destdir_staged, NULL });
+	add_tcase(s, "lint", (const TTest *[]){ shellcheck_clean, man_pages_clean, NULL });
+	add_tcase(s, "docs", (const TTest *[]){
+		docs_shell_wrapper, docs_systemd_dropin, docs_container, NULL });
 	return s;
 }
 

@@ -1041,3 +1041,31 @@ long kt_rig_judge(struct kt_rig *r, const struct kt_want *w, long t0)
 	return seen - t0;
 }
 
+/* ---- kt_spawn in another directory ------------------------------------- */
+
+int kt_spawn_in(struct kt_proc *p, const char *cwd, char *const argv[],
+		char *const envp[], const int *keep, int nkeep)
+{
+	int here, r, e;
+
+	if (!cwd)
+		return kt_spawn(p, argv, envp, keep, nkeep);
+	memset(p, 0, sizeof *p);
+	p->in = p->out = p->err = -1;
+	here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0)
+		return -1;
+	if (chdir(cwd) != 0) {
+		e = errno;
+		close(here);
+		errno = e;
+		return -1;
+	}
+	r = kt_spawn(p, argv, envp, keep, nkeep);
+	e = errno;
+	if (fchdir(here) != 0)
+		abort();        /* the test would go on in the wrong place */
+	close(here);
+	errno = e;
+	return r;
+}

@@ -331,4 +331,13 @@ long kt_rig_result(struct kt_rig *r, const char *want, int ms);
  * MEASURE line; returns the arrival time after t0. */
 long kt_rig_judge(struct kt_rig *r, const struct kt_want *w, long t0);
 
+/* ---- kt_spawn in another directory ------------------------------------ */
+
+/* kt_spawn with the program started in cwd (NULL: the caller's own).  The
+ * caller's directory changes for the moment of the fork, so the caller
+ * must have no other thread (a Check test process has none).  Returns 0,
+ * or -1 with errno, p left safe for kt_proc_free. */
+int kt_spawn_in(struct kt_proc *p, const char *cwd, char *const argv[],
+		char *const envp[], const int *keep, int nkeep);
+
 #endif

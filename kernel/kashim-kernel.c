@@ -163,16 +163,11 @@ static int is_stale(const struct kk_cfg *kc)
 static int remove_inst(const char *dir, const struct kk_cfg *kc)
 {
 	char parent[KK_PATH_MAX];
-	char *slash;
 	int r = 0;
 
-	if (kc->kind == KK_KIND_RUN) {
-		kk_fmt(parent, sizeof(parent), "%s", kc->cgroup);
-		slash = strrchr(parent, '/');
-		if (slash)
-			*slash = '\0';
-		r = kk_cgroup_remove(kc->cgroup, parent);
-	}
+	if (kc->kind == KK_KIND_RUN)
+		r = kk_parent_of(kc->cgroup, parent, sizeof(parent)) != 0 ? -1 :
+		    kk_cgroup_remove(kc->cgroup, parent);
 	if (kk_unpin_dir(dir) != 0)
 		r = -1;
 	return r;

@@ -54,8 +54,12 @@ int kk_own_cgroup(char *buf, size_t cap);
 /* Move every process of cgroup dir into dest, then rmdir dir (a few
  * tries while the last exits finish).  0 or -1. */
 int kk_cgroup_remove(const char *dir, const char *dest);
-/* Remove a bpffs directory and the pins in it.  0 or -1. */
+/* Remove a bpffs directory and the pins in it, and kashim's directory
+ * with the last of them.  0 or -1. */
 int kk_unpin_dir(const char *dir);
+
+/* The directory part of path (no trailing name) into buf.  0 or -1. */
+int kk_parent_of(const char *path, char *buf, size_t cap);
 
 /* ---- kk_attach.c ------------------------------------------------------- */
 

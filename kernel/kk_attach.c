@@ -200,11 +200,26 @@ static int pin_map(struct bpf_map *m, const char *dir, const char *name)
 	return bpf_map__pin(m, p);
 }
 
+/* The attachment's own directory in kashim's.  That one goes with the
+ * last detach, maybe between kk_bpffs_dir() and now: make it again. */
+static int make_pin_dir(const char *dir)
+{
+	char parent[KK_PATH_MAX];
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != ENOENT || kk_parent_of(dir, parent, sizeof(parent)) != 0)
+		return -1;
+	if (mkdir(parent, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return mkdir(dir, 0700);
+}
+
 int kk_inst_pin(struct kk_inst *in, const char *dir, int links)
 {
 	int err;
 
-	if (mkdir(dir, 0700) != 0) {
+	if (make_pin_dir(dir) != 0) {
 		kk_err("cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}

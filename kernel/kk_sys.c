@@ -370,6 +370,35 @@ int kk_cgroup_remove(const char *dir, const char *dest)
 	return -1;
 }
 
+int kk_parent_of(const char *path, char *buf, size_t cap)
+{
+	char *slash;
+
+	if (kk_fmt(buf, cap, "%s", path) != 0)
+		return -1;
+	slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return -1;
+	*slash = '\0';
+	return 0;
+}
+
+/* kashim's own bpffs directory goes with the last attachment in it (the
+ * parent of dir, named "kashim"); it stays while anything is pinned
+ * there.  A command that pins at the same moment makes it again
+ * (kk_inst_pin). */
+static void remove_if_empty_parent(const char *dir)
+{
+	char parent[PATH_MAX];
+	const char *name;
+
+	if (kk_parent_of(dir, parent, sizeof(parent)) != 0)
+		return;
+	name = strrchr(parent, '/');
+	if (name && strcmp(name + 1, "kashim") == 0)
+		rmdir(parent);  /* ENOTEMPTY: others are attached */
+}
+
 int kk_unpin_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -391,5 +420,7 @@ int kk_unpin_dir(const char *dir)
 		r = -1;
 	if (r)
 		kk_err("cannot remove %s: %s", dir, strerror(errno));
+	else
+		remove_if_empty_parent(dir);
 	return r;
 }

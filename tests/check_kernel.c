@@ -1094,6 +1094,15 @@ START_TEST(t_attach_detach_sibling)
 	ck_assert_int_eq(attached_progs(a), 0);
 	ck_assert_msg(stat(pins, &st) != 0, "%s left behind", pins);
 	ASSERT_UNTOUCHED(opts_in(a));
+	{
+		/* kashim's own bpffs directory goes with its last pin */
+		const char *args[] = { "list", NULL };
+
+		out = kk(&status, args, NULL);
+		ck_assert_msg(*out != '\0' ||
+			      stat("/sys/fs/bpf/kashim", &st) != 0,
+			      "nothing attached, /sys/fs/bpf/kashim left behind");
+	}
 }
 END_TEST
 

@@ -1233,6 +1233,30 @@ static int find_variant(const struct variant *vars, int nvars, const char *label
 	return -1;
 }
 
+/* The median over blocks of variant a's throughput over b's. */
+static struct stat3 pair_ratio(int a, int b, double ops[][MAX_BLOCKS],
+			       double sec[][MAX_BLOCKS])
+{
+	double ratio[MAX_BLOCKS];
+
+	for (int k = 0; k < opt.blocks; k++)
+		ratio[k] = (ops[a][k] / sec[a][k]) / (ops[b][k] / sec[b][k]);
+	return summarize(ratio, opt.blocks);
+}
+
+/* "  a / b: median (min .. max)" and, with a target, PASS or FAIL. */
+static int print_pair(const char *a, const char *b, struct stat3 s,
+		      double target)
+{
+	int pass = s.med >= target;
+
+	printf("  %s / %s: %6.3f  (%.3f .. %.3f)", a, b, s.med, s.min, s.max);
+	if (target > 0)
+		printf("   target >= %.3g  %s", target, pass ? "PASS" : "FAIL");
+	printf("\n");
+	return target > 0 && !pass;
+}
+
 /* connect: kashim with the log against kashim without, and both against
  * the floor, block by block (the same conditions), each within 1%. */
 static int connect_against(const struct variant *vars, int nvars,
@@ -1241,26 +1265,45 @@ static int connect_against(const struct variant *vars, int nvars,
 	static const char *const pairs[][2] = {
 		{ "kashim+log", "kashim" }, { "kashim", "floor" }, { "kashim+log", "floor" },
 	};
-	double ratio[MAX_BLOCKS];
 	int fail = 0;
 
 	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
 		int a = find_variant(vars, nvars, pairs[i][0]);
 		int b = find_variant(vars, nvars, pairs[i][1]);
-		struct stat3 s;
-		int pass;
 
-		if (a < 0 || b < 0)
-			continue;
-		for (int k = 0; k < opt.blocks; k++)
-			ratio[k] = (ops[a][k] / sec[a][k]) / (ops[b][k] / sec[b][k]);
-		s = summarize(ratio, opt.blocks);
-		pass = s.med >= 0.99;
-		printf("  %s / %s: %6.3f  (%.3f .. %.3f)   target >= 0.99  %s\n",
-		       pairs[i][0], pairs[i][1], s.med, s.min, s.max, pass ? "PASS" : "FAIL");
-		fail |= !pass;
+		if (a >= 0 && b >= 0)
+			fail |= print_pair(pairs[i][0], pairs[i][1],
+					   pair_ratio(a, b, ops, sec), 0.99);
 	}
 	return fail;
+}
+
+/* Kernel mode's targets.  Moving a process into a cgroup v2 costs some
+ * scheduler work at every switch whatever is attached there (the
+ * "cgroup" column, an empty cgroup beside kashim's); what kashim's
+ * programs add is kernel / cgroup.  pingpong: that is 1.00 to two places
+ * (no I/O call is hooked); accept: kernel / none >= 0.98; connect: no
+ * lower than the preload's, block by block. */
+static int kernel_against(enum mode m, const struct variant *vars, int nvars,
+			  double ops[][MAX_BLOCKS], double sec[][MAX_BLOCKS])
+{
+	int k = find_variant(vars, nvars, "kernel");
+	int cg = find_variant(vars, nvars, "cgroup");
+	int pre = find_variant(vars, nvars, "kashim");
+	int pingpong = modes[m].preload == PRE_BOTH;
+
+	if (k < 0 || cg < 0)
+		return 0;
+	if (print_pair("kernel", "cgroup", pair_ratio(k, cg, ops, sec),
+		       pingpong ? 0.995 : 0))
+		return 1;
+	if (m == M_CONNECT)
+		return print_pair("kernel", "kashim",
+				  pair_ratio(k, pre, ops, sec), 1.0);
+	if (m == M_ACCEPT)
+		return print_pair("kernel", "none", pair_ratio(k, 0, ops, sec),
+				  0.98);
+	return 0;
 }
 
 /* One timed mode: every variant's workers alive at once, slices in turn. */
@@ -1335,6 +1378,7 @@ static int bench_timed(enum mode m, const struct variant *vars, int nvars, const
 	}
 	if (m == M_CONNECT)
 		fail |= connect_against(vars, nvars, ops, sec);
+	fail |= kernel_against(m, vars, nvars, ops, sec);
 	for (vi = 0; vi < nvars; vi++)
 		if (!vars[vi].is_control)
 			printf("  resolved (%s): %s\n", vars[vi].label, hooks[vi]);
@@ -1463,7 +1507,7 @@ static const char *abs_path(const char *p)
 
 /* ---- kernel mode: a cgroup of the bench's own, covered by kashim-kernel */
 
-static char kernel_cg[PATH_MAX];
+static char kernel_cg[PATH_MAX], empty_cg[PATH_MAX];
 
 static int run_helper(const char *helper, const char *sub, const char *cg)
 {
@@ -1506,15 +1550,18 @@ static const char *kernel_setup(const char *helper)
 	}
 	snprintf(kernel_cg, sizeof kernel_cg, "%s/kashim-bench-%ld", dir,
 		 (long)getpid());
-	if (mkdir(kernel_cg, 0755) != 0) {
+	snprintf(empty_cg, sizeof empty_cg, "%.4000s-empty", kernel_cg);
+	if (mkdir(kernel_cg, 0755) != 0 || mkdir(empty_cg, 0755) != 0) {
 		printf("note: %s: %s: no kernel-mode column\n", kernel_cg,
 		       strerror(errno));
+		rmdir(kernel_cg);
 		return NULL;
 	}
 	if (run_helper(helper, "attach", kernel_cg) != 0) {
 		printf("note: %s attach failed (see above): no kernel-mode column\n",
 		       helper);
 		rmdir(kernel_cg);
+		rmdir(empty_cg);
 		return NULL;
 	}
 	return kernel_cg;
@@ -1524,6 +1571,7 @@ static void kernel_teardown(const char *helper)
 {
 	run_helper(helper, "detach", kernel_cg);
 	rmdir(kernel_cg);
+	rmdir(empty_cg);
 }
 
 int main(int argc, char **argv)
@@ -1622,8 +1670,10 @@ int main(int argc, char **argv)
 	}
 	if (floor_lib)
 		vars[nvars++] = (struct variant){ "floor", floor_lib, NULL, 0, 1, NULL };
-	if (kernel && (kcg = kernel_setup(kernel)) != NULL)
+	if (kernel && (kcg = kernel_setup(kernel)) != NULL) {
 		vars[nvars++] = (struct variant){ "kernel", NULL, NULL, 0, 1, kcg };
+		vars[nvars++] = (struct variant){ "cgroup", NULL, NULL, 0, 1, empty_cg };
+	}
 	vars[nvars++] = (struct variant){ "control", NULL, NULL, 1, 0, NULL };
 
 	self_exe = abs_path("/proc/self/exe");
@@ -1666,7 +1716,9 @@ int main(int argc, char **argv)
 	if (kcg)
 		printf("kernel: %s attached to %s, no preload (timed modes; "
 		       "targets: pingpong 1.00, accept >= 0.98, connect "
-		       ">= kashim's)\n", kernel, kcg);
+		       ">= kashim's)\ncgroup: %s, nothing attached: what being "
+		       "in a cgroup costs, with or without kashim\n", kernel, kcg,
+		       empty_cg);
 	printf("ratio = throughput(variant) / throughput(none); control = a second "
 	       "set without preload (the noise band)\n\n");
 

@@ -6,6 +6,7 @@
 
 #include "apply.h"
 #include "choose.h"
+#include "clock.h"
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"

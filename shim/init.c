@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "born.h"
@@ -107,17 +106,6 @@ int kashim_active_slow(void)
 		return 0;
 	kashim_init();
 	return !kashim_cfg.disable;
-}
-
-/* The coarse clock (the time of the last tick, a few ms old at most) is
- * all the log needs, and costs a fifth of the precise one: it is read at
- * every connect, accept and close while logging. */
-long long kashim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 __attribute__((constructor)) static void kashim_constructor(void)

@@ -32,8 +32,4 @@ static inline int kashim_active(void)
 	return kashim_active_slow();
 }
 
-/* Milliseconds of CLOCK_MONOTONIC_COARSE (vDSO: no syscall; it lags the
- * precise clock by less than one tick). */
-long long kashim_now_ms(void);
-
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "kashim.h"
 #include "logfmt.h"
 #include "real.h"

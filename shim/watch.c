@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fdtable.h"
 #include "kashim.h"
 #include "real.h"

@@ -65,15 +65,15 @@ static void after_fork_child(void)
  * question answers ENOTSOCK to most processes). */
 static void do_init(void)
 {
-	int saved = errno;
+	int saved = errno, logging;
 
 	in_init = 1;
 	kashim_resolve_all();
 	kashim_config_load(&kashim_cfg, env, getauxval(AT_SECURE) != 0,
 			   warn_stderr, NULL);
 	if (!kashim_cfg.disable) {
-		kashim_report_init(warn_stderr);
-		kashim_estab_init(kashim_logging);
+		logging = kashim_report_init(&kashim_cfg, warn_stderr);
+		kashim_estab_init(logging);
 		pthread_atfork(kashim_watch_before_fork, NULL,
 			       after_fork_child);
 		kashim_adopt_born();

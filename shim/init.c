@@ -74,6 +74,7 @@ static void do_init(void)
 	if (!kashim_cfg.disable) {
 		logging = kashim_report_init(&kashim_cfg, warn_stderr);
 		kashim_estab_init(logging);
+		kashim_watch_init(kashim_cfg.watch && logging);
 		pthread_atfork(kashim_watch_before_fork, NULL,
 			       after_fork_child);
 		kashim_adopt_born();

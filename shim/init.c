@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "born.h"
 #include "estab.h"
 #include "fdtable.h"
@@ -72,6 +73,7 @@ static void do_init(void)
 	kashim_config_load(&kashim_cfg, env, getauxval(AT_SECURE) != 0,
 			   warn_stderr, NULL);
 	if (!kashim_cfg.disable) {
+		kashim_apply_init(&kashim_cfg);
 		logging = kashim_report_init(&kashim_cfg, warn_stderr);
 		kashim_estab_init(logging);
 		kashim_watch_init(kashim_cfg.watch && logging);

@@ -16,8 +16,8 @@ struct kashim_config;
 struct kashim_fd;
 
 /* At init, before any hook acts: the settings the filters and the plan
- * use, copied (cfg need not outlive the call). */
-void kashim_apply_init(const struct kashim_config *cfg);
+ * use, copied (from need not outlive the call). */
+void kashim_apply_init(const struct kashim_config *from);
 
 void kashim_on_socket(int fd, int domain, int type, int protocol);
 /* Returns 1 when fd's user timeout waits for the handshake (estab.h): the

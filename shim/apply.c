@@ -6,13 +6,22 @@
 
 #include "apply.h"
 #include "choose.h"
+#include "clock.h"
 #include "estab.h"
 #include "fdtable.h"
-#include "kashim.h"
 #include "plan.h"
 #include "real.h"
 #include "report.h"
 #include "watch.h"
+
+/* The configuration the plan and the filters read: a copy, taken once at
+ * init (kashim_apply_init) before any hook acts, and read-only after. */
+static struct kashim_config cfg;
+
+void kashim_apply_init(const struct kashim_config *from)
+{
+	cfg = *from;
+}
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -76,9 +85,12 @@ static void set_options(int fd, const struct kashim_plan *p)
 					&p->opt[i].value, sizeof(int));
 }
 
-void kashim_set_plan(int fd, const struct kashim_plan *p)
+void kashim_set_established(int fd, const struct kashim_fd *e)
 {
-	set_options(fd, p);
+	struct kashim_plan p;
+
+	kashim_plan_established(&cfg, e, &p);
+	set_options(fd, &p);
 }
 
 /* How long after it began a connection can end only by a reset from a
@@ -90,9 +102,9 @@ void kashim_set_plan(int fd, const struct kashim_plan *p)
 
 static int64_t quiet_ms(const struct kashim_fd *e)
 {
-	long ut = kashim_cfg.user_timeout;
+	long ut = cfg.user_timeout;
 
-	if ((e->user_set & OPT_UT) && !kashim_cfg.override)
+	if ((e->user_set & OPT_UT) && !cfg.override)
 		return 0;               /* the program's own: not known */
 	if (ut != KASHIM_UT_AUTO && ut > 0 && ut < QUIET_MAX_MS)
 		return ut;
@@ -183,10 +195,10 @@ int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	set_peer(&e, sa);
 	e.born_ms = kashim_logging ? kashim_now_ms() : 0;
 	e.flags |= FD_DECIDED;
-	skip = kashim_filtered_out(&kashim_cfg, KASHIM_DIR_OUT, e.port, e.family,
+	skip = kashim_filtered_out(&cfg, KASHIM_DIR_OUT, e.port, e.family,
 				   e.addr);
 	if (!skip) {
-		kashim_plan_first(&kashim_cfg, &e, 1, &p);
+		kashim_plan_first(&cfg, &e, 1, &p);
 		mark_configured(&e, &p);
 		if (p.ut_later)
 			e.flags |= FD_UT_LATER;
@@ -225,17 +237,17 @@ static int decide_listener(int fd, struct kashim_fd *e,
 {
 	e->role = ROLE_LISTEN;
 	e->flags |= FD_DECIDED;
-	if (kashim_cfg.ports.n)
+	if (cfg.ports.n)
 		e->port = local_port(fd);
-	*skip = kashim_filtered_out(&kashim_cfg, KASHIM_DIR_IN, e->port,
+	*skip = kashim_filtered_out(&cfg, KASHIM_DIR_IN, e->port,
 				    e->family, NULL);
 	if (*skip)
 		return 0;
-	if (kashim_cfg.nets.n) {
+	if (cfg.nets.n) {
 		e->flags |= FD_PER_PEER;
 		return 0;
 	}
-	kashim_plan_first(&kashim_cfg, e, 0, p);
+	kashim_plan_first(&cfg, e, 0, p);
 	mark_configured(e, p);
 	return 1;
 }
@@ -327,7 +339,7 @@ static void settle_pending(int lfd, int nfd, struct kashim_fd *e)
 	struct kashim_fd l;
 	struct kashim_plan p;
 
-	kashim_plan_first(&kashim_cfg, e, 0, &p);
+	kashim_plan_first(&cfg, e, 0, &p);
 	if (p.n == 0)
 		return;
 	if (!inherited(nfd, &p)) {
@@ -365,10 +377,10 @@ static void decide_per_peer(int nfd, const struct kashim_fd *l,
 	struct kashim_plan p;
 	const char *skip;
 
-	skip = kashim_filtered_out(&kashim_cfg, KASHIM_DIR_IN, l->port,
+	skip = kashim_filtered_out(&cfg, KASHIM_DIR_IN, l->port,
 				   e->family, have_peer ? e->addr : NULL);
 	if (!skip) {
-		kashim_plan_first(&kashim_cfg, e, 0, &p);
+		kashim_plan_first(&cfg, e, 0, &p);
 		mark_configured(e, &p);
 		set_options(nfd, &p);
 	}
@@ -449,12 +461,12 @@ static int adopt(int fd, struct kashim_fd *e, struct kashim_plan *p)
 	e->born_ms = kashim_now_ms();
 	e->flags |= FD_DECIDED;
 	dir = e->role == ROLE_OUT ? KASHIM_DIR_OUT : KASHIM_DIR_IN;
-	if (kashim_filtered_out(&kashim_cfg, dir,
+	if (kashim_filtered_out(&cfg, dir,
 				dir == KASHIM_DIR_OUT ? e->port : local,
 				e->family, e->addr) ||
 	    already_configured(fd, e))
 		return 0;
-	kashim_plan_first(&kashim_cfg, e, 0, p);
+	kashim_plan_first(&cfg, e, 0, p);
 	mark_configured(e, p);
 	e->look_ms = 0;                 /* it began before kashim saw it */
 	return 1;
@@ -518,10 +530,10 @@ void kashim_after_setsockopt(int fd, int level, int name, const void *val,
 		memcpy(&v, val, sizeof(int));
 	e.user_set |= (uint8_t)bit;
 	p.n = 0;
-	if (!kashim_cfg.override)
+	if (!cfg.override)
 		remember_value(&e, bit, v);
 	if (e.flags & FD_CONFIGURED) {
-		kashim_plan_after_user(&kashim_cfg, &e, bit, &p);
+		kashim_plan_after_user(&cfg, &e, bit, &p);
 		mark_configured(&e, &p);
 	}
 	fdt_unlock(fd, &e);

@@ -12,7 +12,12 @@
 
 #include <sys/socket.h>
 
-struct kashim_plan;
+struct kashim_config;
+struct kashim_fd;
+
+/* At init, before any hook acts: the settings the filters and the plan
+ * use, copied (from need not outlive the call). */
+void kashim_apply_init(const struct kashim_config *from);
 
 void kashim_on_socket(int fd, int domain, int type, int protocol);
 /* Returns 1 when fd's user timeout waits for the handshake (estab.h): the
@@ -41,7 +46,9 @@ void kashim_adopt_if_unknown(int fd);
 void kashim_after_setsockopt(int fd, int level, int name, const void *val,
 			     socklen_t len);
 
-/* Make the setsockopt calls of p on fd (errors ignored). */
-void kashim_set_plan(int fd, const struct kashim_plan *p);
+/* fd, whose user timeout waited for the handshake (estab.h), is
+ * established: make the setsockopt calls now due, from e (errors
+ * ignored). */
+void kashim_set_established(int fd, const struct kashim_fd *e);
 
 #endif

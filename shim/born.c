@@ -7,7 +7,6 @@
 #include "apply.h"
 #include "born.h"
 #include "config.h"
-#include "kashim.h"
 #include "real.h"
 
 /* systemd's own limit is far lower; this only bounds a bogus value. */

@@ -6,9 +6,6 @@
 #include "apply.h"
 #include "estab.h"
 #include "fdtable.h"
-#include "kashim.h"
-#include "plan.h"
-#include "real.h"
 
 int kashim_io_look;
 
@@ -61,13 +58,10 @@ static int established(int fd)
 static void settle(int fd)
 {
 	struct kashim_fd e;
-	struct kashim_plan p;
 	int saved = errno;
 
-	if (unmark(fd, &e)) {
-		kashim_plan_established(&kashim_cfg, &e, &p);
-		kashim_set_plan(fd, &p);
-	}
+	if (unmark(fd, &e))
+		kashim_set_established(fd, &e);
 	errno = saved;
 }
 

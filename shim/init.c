@@ -5,7 +5,10 @@
  * runs).  It makes no syscall unless the configuration asks for one (a log
  * sink to check, a bad value to report), but one: the getsockopt that asks
  * whether fd 0 is a TCP connection (born.h), which is all a program
- * without TCP sockets sees of kashim.
+ * without TCP sockets sees of kashim.  The configuration stays here: each
+ * module is handed, once, the settings it keeps (kashim_apply_init,
+ * kashim_report_init, kashim_estab_init, kashim_watch_init), and the hooks
+ * see only kashim_state (kashim.h).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,10 +17,11 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "born.h"
+#include "config.h"
 #include "estab.h"
 #include "fdtable.h"
 #include "kashim.h"
@@ -25,8 +29,10 @@
 #include "report.h"
 #include "watch.h"
 
-struct kashim_config kashim_cfg;
-int kashim_ready;
+int kashim_state;
+
+/* Read by init alone: each module is handed what it keeps of it. */
+static struct kashim_config cfg;
 
 /* 0: not started, 1: running, 2: done.  Not pthread_once: glibc's wakes
  * waiters with a futex call even when there are none, and a program
@@ -66,20 +72,23 @@ static void after_fork_child(void)
  * question answers ENOTSOCK to most processes). */
 static void do_init(void)
 {
-	int saved = errno;
+	int saved = errno, logging;
 
 	in_init = 1;
 	kashim_resolve_all();
-	kashim_config_load(&kashim_cfg, env, getauxval(AT_SECURE) != 0,
-			   warn_stderr, NULL);
-	if (!kashim_cfg.disable) {
-		kashim_report_init(warn_stderr);
-		kashim_estab_init(kashim_logging);
+	kashim_config_load(&cfg, env, getauxval(AT_SECURE) != 0, warn_stderr,
+			   NULL);
+	if (!cfg.disable) {
+		kashim_apply_init(&cfg);
+		logging = kashim_report_init(&cfg, warn_stderr);
+		kashim_estab_init(logging);
+		kashim_watch_init(cfg.watch && logging);
 		pthread_atfork(kashim_watch_before_fork, NULL,
 			       after_fork_child);
 		kashim_adopt_born();
 	}
-	__atomic_store_n(&kashim_ready, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&kashim_state, cfg.disable ? KASHIM_OFF : KASHIM_ON,
+			 __ATOMIC_RELEASE);
 	in_init = 0;
 	errno = saved;
 }
@@ -106,18 +115,7 @@ int kashim_active_slow(void)
 	if (in_init)
 		return 0;
 	kashim_init();
-	return !kashim_cfg.disable;
-}
-
-/* The coarse clock (the time of the last tick, a few ms old at most) is
- * all the log needs, and costs a fifth of the precise one: it is read at
- * every connect, accept and close while logging. */
-long long kashim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return __atomic_load_n(&kashim_state, __ATOMIC_ACQUIRE) == KASHIM_ON;
 }
 
 __attribute__((constructor)) static void kashim_constructor(void)

@@ -1,14 +1,12 @@
-/* kashim — process-wide state shared by the hooks.
+/* kashim — start-up's interface: kashim_init(), and whether kashim acts.
  *
- * The configuration is written once, by kashim_init(), before `ready` is
- * published; after that it is read-only and needs no lock.
+ * kashim_init() (init.c) loads the configuration and hands each module the
+ * settings it keeps (apply, report, estab, watch), then publishes
+ * kashim_state; nothing here is read by the modules themselves.  Also the
+ * few attributes the hooks, the real-function table and init share.
  */
 #ifndef KASHIM_H
 #define KASHIM_H
-
-#include <sys/types.h>
-
-#include "config.h"
 
 /* kashim's thread-locals live in the static TLS block (the library is
  * preloaded, so it is there at start-up); no __tls_get_addr, no malloc. */
@@ -17,23 +15,28 @@
 #define KASHIM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KASHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-extern struct kashim_config kashim_cfg;
-extern int kashim_ready;        /* atomic: 1 once kashim_cfg is loaded */
+/* kashim_state, atomic: KASHIM_STARTING until kashim_init() is done, then
+ * KASHIM_ON, or KASHIM_OFF when the configuration disables kashim. */
+enum {
+	KASHIM_STARTING = 0,
+	KASHIM_ON,
+	KASHIM_OFF,
+};
+extern int kashim_state;
 
 void kashim_init(void);
 
 /* 1 when kashim should act on this call: initialised (or initialised now)
- * and not disabled.  0 while this thread is inside kashim's own init. */
+ * and not disabled.  0 while this thread is inside kashim's own init.
+ * Once initialised, one load of one flag. */
 int kashim_active_slow(void);
 static inline int kashim_active(void)
 {
-	if (KASHIM_LIKELY(__atomic_load_n(&kashim_ready, __ATOMIC_ACQUIRE)))
-		return !kashim_cfg.disable;
+	int s = __atomic_load_n(&kashim_state, __ATOMIC_ACQUIRE);
+
+	if (KASHIM_LIKELY(s != KASHIM_STARTING))
+		return s == KASHIM_ON;
 	return kashim_active_slow();
 }
-
-/* Milliseconds of CLOCK_MONOTONIC_COARSE (vDSO: no syscall; it lags the
- * precise clock by less than one tick). */
-long long kashim_now_ms(void);
 
 #endif

@@ -18,8 +18,6 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#include "kashim.h"
-
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif

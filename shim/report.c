@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kashim.h"
+#include "clock.h"
 #include "logfmt.h"
 #include "real.h"
 #include "report.h"
@@ -21,16 +21,19 @@
 #define TCPINFO_UT 18           /* TCP_USER_TIMEOUT */
 
 int kashim_logging;
+static int debug;               /* KASHIM_DEBUG: the decision lines */
 
 /* KASHIM_DEBUG with no KASHIM_LOG: the decision lines go to stderr. */
-void kashim_report_init(kashim_warn_fn warn)
+int kashim_report_init(const struct kashim_config *cfg, kashim_warn_fn warn)
 {
-	int want = kashim_cfg.sink;
+	int want = cfg->sink;
 
-	if (want == KASHIM_SINK_OFF && kashim_cfg.debug)
+	debug = cfg->debug;
+	if (want == KASHIM_SINK_OFF && debug)
 		want = KASHIM_SINK_STDERR;
-	kashim_logging = kashim_sink_init(want, kashim_cfg.log_path, warn) !=
+	kashim_logging = kashim_sink_init(want, cfg->log_path, warn) !=
 			 KASHIM_SINK_OFF;
+	return kashim_logging;
 }
 
 /* ---- the dead-peer report ---------------------------------------------- */
@@ -275,7 +278,7 @@ void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,
 	struct kashim_endpoint ep;
 	int saved = errno;
 
-	if (!kashim_cfg.debug || !kashim_logging)
+	if (!debug || !kashim_logging)
 		return;
 	msg[0] = '\0';
 	kb_str(&b, what);

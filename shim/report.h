@@ -16,8 +16,9 @@
 /* 1 when dead-peer lines are wanted (KASHIM_LOG, or KASHIM_DEBUG). */
 extern int kashim_logging;
 
-/* Chooses the sink (sink.c) from kashim_cfg, once, at init. */
-void kashim_report_init(kashim_warn_fn warn);
+/* Chooses the sink (sink.c) from cfg, once, at init, and keeps what the
+ * report needs of cfg.  Returns kashim_logging. */
+int kashim_report_init(const struct kashim_config *cfg, kashim_warn_fn warn);
 
 /* A tracked socket's call failed with err (0: the watcher, which infers
  * it).  Writes the dead-peer line once per connection.  errno is kept. */

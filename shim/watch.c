@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fdtable.h"
-#include "kashim.h"
 #include "real.h"
 #include "report.h"
 #include "watch.h"
@@ -29,6 +29,14 @@ static unsigned started_at;
 /* 1 from start() until the new watcher is past its start-up: see
  * kashim_watch_before_fork(). */
 static int starting;
+
+/* KASHIM_WATCH=1 and a log to write to: set once, by kashim_watch_init(). */
+static int wanted;
+
+void kashim_watch_init(int want)
+{
+	wanted = want;
+}
 
 
 struct batch {
@@ -140,7 +148,7 @@ void kashim_watch_ensure(void)
 	unsigned now, seen;
 	int saved;
 
-	if (!kashim_cfg.watch || !kashim_logging)
+	if (!wanted)
 		return;
 	now = __atomic_load_n(&forks, __ATOMIC_ACQUIRE) + 1;
 	seen = __atomic_load_n(&started_at, __ATOMIC_ACQUIRE);
@@ -189,7 +197,6 @@ void kashim_watch_after_fork(void)
 {
 	__atomic_add_fetch(&forks, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&starting, 0, __ATOMIC_RELAXED);  /* none here */
-	if (kashim_cfg.watch && kashim_logging &&
-	    fdt_each_connection(is_watched, NULL))
+	if (wanted && fdt_each_connection(is_watched, NULL))
 		kashim_watch_ensure();
 }

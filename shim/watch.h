@@ -11,6 +11,10 @@
 #ifndef KASHIM_WATCH_H
 #define KASHIM_WATCH_H
 
+/* At init: want is 1 when KASHIM_WATCH=1 and there is a log (report.h);
+ * without a call the watcher never starts. */
+void kashim_watch_init(int want);
+
 /* Start the watcher in this process if it is wanted and not running. */
 void kashim_watch_ensure(void);
 

@@ -21,18 +21,18 @@
 #define TCPINFO_UT 18           /* TCP_USER_TIMEOUT */
 
 int kashim_logging;
-static int debug;               /* KASHIM_DEBUG: the decision lines */
+int kashim_debug_lines;         /* KASHIM_DEBUG, with somewhere to write */
 
 /* KASHIM_DEBUG with no KASHIM_LOG: the decision lines go to stderr. */
 int kashim_report_init(const struct kashim_config *cfg, kashim_warn_fn warn)
 {
 	int want = cfg->sink;
 
-	debug = cfg->debug;
-	if (want == KASHIM_SINK_OFF && debug)
+	if (want == KASHIM_SINK_OFF && cfg->debug)
 		want = KASHIM_SINK_STDERR;
 	kashim_logging = kashim_sink_init(want, cfg->log_path, warn) !=
 			 KASHIM_SINK_OFF;
+	kashim_debug_lines = cfg->debug && kashim_logging;
 	return kashim_logging;
 }
 
@@ -269,8 +269,9 @@ void kashim_report_hidden_timeout(int fd)
 
 /* ---- decisions (KASHIM_DEBUG) ------------------------------------------ */
 
-void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,
-			 const char *reason, const struct kashim_plan *p)
+void kashim_log_decision_line(int fd, const struct kashim_fd *e,
+			      const char *what, const char *reason,
+			      const struct kashim_plan *p)
 {
 	static const char *const roles[] = { "-", "out", "in", "listen" };
 	char msg[KASHIM_LINE_MAX];
@@ -278,7 +279,7 @@ void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,
 	struct kashim_endpoint ep;
 	int saved = errno;
 
-	if (!debug || !kashim_logging)
+	if (!kashim_logging)
 		return;
 	msg[0] = '\0';
 	kb_str(&b, what);

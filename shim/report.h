@@ -39,9 +39,20 @@ void kashim_report_hidden_timeout(int fd);
 void kashim_report_on_close(int fd);
 
 /* KASHIM_DEBUG: one line per decision.  what is "configured" or
- * "skipped"; reason names the filter that skipped it; p may be NULL. */
-void kashim_log_decision(int fd, const struct kashim_fd *e, const char *what,
-			 const char *reason, const struct kashim_plan *p);
+ * "skipped"; reason names the filter that skipped it; p may be NULL.
+ * Without KASHIM_DEBUG the test is inline: every connect and accept
+ * makes one or two of these calls. */
+extern int kashim_debug_lines;
+void kashim_log_decision_line(int fd, const struct kashim_fd *e,
+			      const char *what, const char *reason,
+			      const struct kashim_plan *p);
+static inline void kashim_log_decision(int fd, const struct kashim_fd *e,
+				       const char *what, const char *reason,
+				       const struct kashim_plan *p)
+{
+	if (__builtin_expect(kashim_debug_lines, 0))
+		kashim_log_decision_line(fd, e, what, reason, p);
+}
 
 
 #endif

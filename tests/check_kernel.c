@@ -1169,6 +1169,53 @@ END_TEST
 /* systemd: the drop-in attaches at every start (ExecStartPre= runs in the
  * unit's new cgroup); a restart gives the unit a new cgroup at the same
  * path, and the attach replaces what was left on the old one. */
+/* The kernel and the mounts kernel mode needs: a kernel that says it is
+ * 2.6 (setarch's UNAME26 personality), and no cgroup v2 mounted (a mount
+ * namespace where it is unmounted).  One line that names what is missing,
+ * a non-zero exit, nothing attached. */
+START_TEST(t_refusals_kernel_and_mounts)
+{
+	const char *a, *out;
+	char script[PATH_MAX + 64];
+	int status;
+
+	KK_SETUP();
+	a = new_cgroup("old");
+	snprintf(script, sizeof(script), "umount -l '%s' && exec \"$@\"",
+		 cg_root);
+	{
+		const char *old[] = { "/usr/bin/setarch", "--uname-2.6", NULL };
+		const char *nocg[] = { "/usr/bin/unshare", "-m", "--propagation",
+				       "private", "/bin/sh", "-c", script, "sh",
+				       NULL };
+		const char *const *wraps[] = { old, nocg };
+		const char *want[] = {
+			"kashim-kernel: kernel mode needs Linux 6.0 or newer "
+			"(this is 2.6.",
+			"kashim-kernel: no cgroup v2 file system is mounted",
+		};
+		const char *attach[] = { "attach", "--cgroup", a, NULL };
+		const char *run[] = { "run", "--", "true", NULL };
+		const char *const *cmds[] = { attach, run };
+
+		for (size_t w = 0; w < 2; w++)
+			for (size_t c = 0; c < 2; c++) {
+				out = kk(&status, cmds[c], wraps[w]);
+				ck_assert_msg(status != 0 && strstr(out, want[w]),
+					      "%s %s: %s", wraps[w][0], cmds[c][0],
+					      out);
+			}
+	}
+	ck_assert_int_eq(attached_progs(a), 0);
+	{
+		const char *args[] = { "list", NULL };
+
+		out = kk(&status, args, NULL);
+		ck_assert_msg(!strstr(out, a), "left attached: %s", out);
+	}
+}
+END_TEST
+
 START_TEST(t_systemd_restart)
 {
 	const char *a, *out;
@@ -1411,6 +1458,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(tc, t_sigkill_leftovers);
 	tcase_add_test(tc, t_attach_detach_sibling);
 	tcase_add_test(tc, t_refusals);
+	tcase_add_test(tc, t_refusals_kernel_and_mounts);
 	tcase_add_test(tc, t_systemd_restart);
 	tcase_add_test(tc, t_wrapper);
 	suite_add_tcase(s, tc);

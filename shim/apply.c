@@ -7,7 +7,6 @@
 #include "apply.h"
 #include "choose.h"
 #include "clock.h"
-#include "estab.h"
 #include "fdtable.h"
 #include "plan.h"
 #include "real.h"
@@ -208,8 +207,6 @@ int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		kashim_log_decision(fd, &e, "skipped", skip, NULL);
 		return 0;
 	}
-	if (p.ut_later)
-		kashim_ut_counted();
 	set_options(fd, &p);
 	kashim_log_decision(fd, &e, "configured", NULL, &p);
 	kashim_watch_ensure();

@@ -21,7 +21,8 @@ void kashim_apply_init(const struct kashim_config *from);
 
 void kashim_on_socket(int fd, int domain, int type, int protocol);
 /* Returns 1 when fd's user timeout waits for the handshake (estab.h): the
- * hook must then pass connect()'s result to kashim_ut_after_connect. */
+ * hook must then count it (kashim_ut_counted) and pass connect()'s result
+ * to kashim_ut_after_connect. */
 int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len);
 void kashim_before_listen(int fd);
 

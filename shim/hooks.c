@@ -175,6 +175,8 @@ KASHIM_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 
 	if (kashim_active())
 		later = kashim_before_connect(fd, sa, len);
+	if (KASHIM_UNLIKELY(later))
+		kashim_ut_counted();
 	errno = saved;
 	if (KASHIM_LIKELY(!later))
 		return KASHIM_REAL(connect)(fd, sa, len);
@@ -564,8 +566,8 @@ static void fastopen(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	int saved = errno;
 
-	if (kashim_active())
-		kashim_before_connect(fd, sa, len);
+	if (kashim_active() && kashim_before_connect(fd, sa, len))
+		kashim_ut_counted();
 	errno = saved;
 }
 

@@ -461,7 +461,6 @@ START_TEST(t_stderr_redirected)
 	const char *env[] = { "KASHIM_LOG=stderr", "KASHIM_WATCH=1", envs,
 			      NULL };
 	struct kt_rig r;
-	FILE *f;
 	size_t n;
 
 	KT_NETNS();
@@ -473,11 +472,8 @@ START_TEST(t_stderr_redirected)
 	kt_drop_port();
 	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
 	kt_wait(&r.p, 3000);
-	text = calloc(1, 65536);
-	f = fopen(path, "r");
-	ck_assert(f != NULL && text != NULL);
-	n = fread(text, 1, 65535, f);
-	fclose(f);
+	text = kt_read_file(path, &n);
+	ck_assert(text != NULL);
 	ck_assert_msg(n == 0, "the program's own fd 2 file got:\n%s", text);
 	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL, "%s", kt_tail(r.p.ebuf));
 	free(text);

@@ -79,6 +79,49 @@ char *kt_strf(const char *fmt, ...)
 	return s;
 }
 
+/* ---- files ------------------------------------------------------------ */
+
+char *kt_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+	size_t n = 0, cap = 4096;
+	char *buf;
+	ssize_t got;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	if (!buf)
+		abort();                /* out of memory: as kt_strf */
+	for (;;) {
+		got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		if (n == cap - 1) {
+			char *more = realloc(buf, cap * 2);
+
+			if (!more)
+				abort();
+			buf = more;
+			cap *= 2;
+		}
+	}
+	e = errno;
+	close(fd);
+	if (got < 0) {
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
 /* ---- environment lists ------------------------------------------------ */
 
 void kt_env_init(struct kt_env *e, int preload)

@@ -42,6 +42,13 @@ const char *kt_prog(const char *name);
  * when out of memory). */
 char *kt_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- files ------------------------------------------------------------ */
+
+/* The whole file at path, NUL-terminated, in a new buffer that lives until
+ * the test process ends (free() it where that matters); its length in *len
+ * when len != NULL.  NULL, with errno, when it cannot be opened or read. */
+char *kt_read_file(const char *path, size_t *len);
+
 /* ---- environment lists ------------------------------------------------ */
 
 #define KT_ENV_MAX 64

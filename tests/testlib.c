@@ -1034,6 +1034,24 @@ long kt_rig_result(struct kt_rig *r, const char *want, int ms)
 	return el;
 }
 
+long kt_rig_silent(struct kt_rig *r, const struct kt_want *w,
+		   const char *seen, int ms)
+{
+	kt_drop_port();
+	kt_rig_judge(r, w, r->t_up);
+	return kt_rig_result(r, seen, ms);
+}
+
+long kt_rig_watched(struct kt_rig *r, const struct kt_want *w, int ms)
+{
+	kt_drop_port();
+	kt_rig_judge(r, w, r->t_up);
+	ck_assert_msg(strstr(r->p.obuf, "woke") == NULL,
+		      "%s: the program woke before the line came: the "
+		      "watcher was not tested", w->label);
+	return kt_rig_result(r, "ETIMEDOUT", ms);
+}
+
 
 /* Exactly one line, all fields right.  t0: test clock when the death
  * clock started (after "up", the drop, or the write).  Returns the line's

@@ -331,6 +331,18 @@ void kt_undrop_port(void);
  * want.  Returns N. */
 long kt_rig_result(struct kt_rig *r, const char *want, int ms);
 
+/* The common dead-peer case: the peer goes silent right after "up"
+ * (KT_PORT dropped), the line is judged from r->t_up (kt_rig_judge, below),
+ * then the program's call must report seen within ms.  Returns the
+ * program's elapsed_ms. */
+long kt_rig_silent(struct kt_rig *r, const struct kt_want *w,
+		   const char *seen, int ms);
+/* The same for a program that sleeps through the death ("idle MS": it
+ * prints "woke" when it wakes, then reads), so that only the watcher can
+ * have written the line: the line must come while the program still
+ * sleeps, and its read then reports ETIMEDOUT within ms. */
+long kt_rig_watched(struct kt_rig *r, const struct kt_want *w, int ms);
+
 /* Wait for the dead-peer line, then KT_SETTLE_MS more: exactly one line,
  * its pid, prog, fd, dir, local, peer, error and cause right, its age what
  * the test saw since "up" (within KT_AGE_SLACK_MS), and its arrival within

@@ -33,26 +33,26 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static struct kashim_endpoint ep4(const char *ip, uint16_t port)
+static struct kashim_endpoint endpoint(int family, const char *ip,
+				       uint16_t port)
 {
 	struct kashim_endpoint ep;
 
 	memset(&ep, 0, sizeof(ep));
-	ep.family = AF_INET;
+	ep.family = family;
 	ep.port = port;
-	ck_assert_int_eq(inet_pton(AF_INET, ip, ep.addr), 1);
+	ck_assert_int_eq(inet_pton(family, ip, ep.addr), 1);
 	return ep;
+}
+
+static struct kashim_endpoint ep4(const char *ip, uint16_t port)
+{
+	return endpoint(AF_INET, ip, port);
 }
 
 static struct kashim_endpoint ep6(const char *ip, uint16_t port)
 {
-	struct kashim_endpoint ep;
-
-	memset(&ep, 0, sizeof(ep));
-	ep.family = AF_INET6;
-	ep.port = port;
-	ck_assert_int_eq(inet_pton(AF_INET6, ip, ep.addr), 1);
-	return ep;
+	return endpoint(AF_INET6, ip, port);
 }
 
 /* The SPEC's example line. */

@@ -203,14 +203,12 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("sink");
-	TCase *tc = tcase_create("sinks");
+	TCase *tc = kt_tcase(s, "sinks", TIMEOUT);
 
-	tcase_set_timeout(tc, TIMEOUT);
 	tcase_add_test(tc, file_gets_one_line_per_emit);
 	tcase_add_test(tc, file_unusable_warns_or_waits);
 	tcase_add_test(tc, syslog_gets_one_datagram);
 	tcase_add_test(tc, stderr_only_while_it_is_the_same_file);
 	tcase_add_test(tc, stderr_that_is_tcp_is_refused);
-	suite_add_tcase(s, tc);
 	return kt_main(s);
 }

@@ -466,9 +466,7 @@ START_TEST(t_stderr_redirected)
 	ck_assert(mkdtemp(path) != NULL);
 	strcat(path, "/err");
 	snprintf(envs, sizeof envs, "LOG_PEER_STDERR_TO=%s", path);
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_rig_recv_timeout(&r, env);
 	kt_wait(&r.p, 3000);
 	text = kt_read_file(path, &n);
 	ck_assert(text != NULL);
@@ -631,9 +629,7 @@ START_TEST(t_control_log_off)
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_rig_recv_timeout(&r, env);
 	kt_settle(&r.p, 700);
 	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL,
 		      "KASHIM_LOG unset, yet: %s", kt_tail(r.p.ebuf));

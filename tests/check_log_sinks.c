@@ -227,9 +227,7 @@ START_TEST(t_sink_file_debug)
 	KT_NETNS();
 	snprintf(path, sizeof path, "%s/dead.log", tmpdir());
 	snprintf(envs, sizeof envs, "KASHIM_LOG=%s", path);
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_rig_recv_timeout(&r, env);
 	kt_wait(&r.p, 3000);
 	text = kt_read_file(path, NULL);
 	ck_assert(text != NULL);
@@ -261,9 +259,7 @@ START_TEST(t_sink_file_unopenable)
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_rig_recv_timeout(&r, env);
 	kt_wait(&r.p, 3000);
 	ck_assert_msg(strcmp(r.p.ebuf, want) == 0,
 		      "stderr:\n%s\nwant exactly:\n%s", kt_tail(r.p.ebuf), want);

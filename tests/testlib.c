@@ -1052,6 +1052,13 @@ long kt_rig_watched(struct kt_rig *r, const struct kt_want *w, int ms)
 	return kt_rig_result(r, "ETIMEDOUT", ms);
 }
 
+void kt_rig_recv_timeout(struct kt_rig *r, const char *const *env)
+{
+	kt_rig_start(r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_drop_port();
+	kt_rig_result(r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+}
+
 
 /* Exactly one line, all fields right.  t0: test clock when the death
  * clock started (after "up", the drop, or the write).  Returns the line's

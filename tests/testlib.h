@@ -342,6 +342,11 @@ long kt_rig_silent(struct kt_rig *r, const struct kt_want *w,
  * have written the line: the line must come while the program still
  * sleeps, and its read then reports ETIMEDOUT within ms. */
 long kt_rig_watched(struct kt_rig *r, const struct kt_want *w, int ms);
+/* log_peer blocked in recv on an outbound IPv4 connection (env as for
+ * kt_rig_start), KT_PORT dropped, its recv reporting ETIMEDOUT within
+ * theory + margin + 2 s: for the cases that look for the line elsewhere (a
+ * file, the syslog socket) or want none at all. */
+void kt_rig_recv_timeout(struct kt_rig *r, const char *const *env);
 
 /* Wait for the dead-peer line, then KT_SETTLE_MS more: exactly one line,
  * its pid, prog, fd, dir, local, peer, error and cause right, its age what

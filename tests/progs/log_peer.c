@@ -127,22 +127,6 @@ static int connect_to(const char *addr, int port, char *peer, size_t cap)
 	return fd;
 }
 
-static int accept_on(const char *addr, int port, char *peer, size_t cap)
-{
-	struct sockaddr_storage ss;
-	int lfd = prog_listen(addr, port, &ss), fd;
-	socklen_t len;
-
-	printf("listening\n");
-	len = sizeof ss;
-	fd = accept(lfd, (struct sockaddr *)&ss, &len);
-	if (fd < 0)
-		die("accept");
-	prog_fmt_addr(&ss, peer, cap);
-	close(lfd);
-	return fd;
-}
-
 static void wait_stdin_eof(void)
 {
 	char line[64];
@@ -405,6 +389,55 @@ static void cmd_dup2(const char *addr, int p1, int p2)
 	recv_report(a, t0);
 }
 
+/* fork() with stdout flushed first, so that the child does not print the
+ * parent's buffered lines again. */
+static pid_t fork_flushed(void)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	return pid;
+}
+
+/* Wait for the child pid; "child status=N". */
+static void reap_child(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	printf("child status=%d\n", st);
+}
+
+/* A child started with fork() or vfork() (how), as a spawner does: it
+ * close()s fds 3..upto-1 and execs /bin/true.  Once it ended: "spawned
+ * status=N". */
+static void spawn_closing(const char *how, int upto)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = strcmp(how, "vfork") == 0 ? vfork() : fork();
+	if (pid < 0)
+		die(how);
+	if (pid == 0) {
+		char *argv[] = { "true", NULL };
+
+		for (int fd = 3; fd < upto; fd++)
+			close(fd);
+		execv("/bin/true", argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	printf("spawned status=%d\n", st);
+	fflush(stdout);
+}
+
 /* fork ADDR PORT ACT [MS]: connect A, fork; the child closes A and
  * connects its own B.  Each prints "up ..." and then runs ACT (recv, or
  * idle MS) on its own socket; the parent reaps the child and prints
@@ -413,14 +446,10 @@ static void cmd_fork(const char *addr, int port, const char *act,
 		     const char *ms)
 {
 	char peer[80];
-	int a = connect_to(addr, port, peer, sizeof peer), st;
+	int a = connect_to(addr, port, peer, sizeof peer);
 	long t0 = now_ms();
-	pid_t pid;
+	pid_t pid = fork_flushed();
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork");
 	if (pid == 0) {
 		close(a);
 		a = connect_to(addr, port, peer, sizeof peer);
@@ -432,9 +461,7 @@ static void cmd_fork(const char *addr, int port, const char *act,
 	fflush(stdout);
 	if (pid == 0)
 		_exit(0);
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	printf("child status=%d\n", st);
+	reap_child(pid);
 }
 
 /* handoff ADDR PORT MS: connect A, fork; the parent closes A and waits
@@ -444,14 +471,10 @@ static void cmd_fork(const char *addr, int port, const char *act,
 static void cmd_handoff(const char *addr, int port, const char *ms)
 {
 	char peer[80];
-	int a = connect_to(addr, port, peer, sizeof peer), st;
+	int a = connect_to(addr, port, peer, sizeof peer);
 	long t0 = now_ms();
-	pid_t pid;
+	pid_t pid = fork_flushed();
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork");
 	if (pid == 0) {
 		print_up("up", a, peer);
 		action("idle", ms, a, t0);
@@ -459,9 +482,7 @@ static void cmd_handoff(const char *addr, int port, const char *ms)
 		_exit(0);
 	}
 	close(a);
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	printf("child status=%d\n", st);
+	reap_child(pid);
 }
 
 /* spawnclose ADDR PORT fork|vfork: connect A, "up"; after a stdin line
@@ -471,28 +492,12 @@ static void cmd_handoff(const char *addr, int port, const char *ms)
 static void cmd_spawnclose(const char *addr, int port, const char *how)
 {
 	char peer[80];
-	int a = connect_to(addr, port, peer, sizeof peer), st;
+	int a = connect_to(addr, port, peer, sizeof peer);
 	long t0 = now_ms();
-	pid_t pid;
 
 	print_up("up", a, peer);
 	wait_stdin_line();
-	fflush(stdout);
-	pid = strcmp(how, "vfork") == 0 ? vfork() : fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		char *argv[] = { "true", NULL };
-
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-		execv("/bin/true", argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	printf("spawned status=%d\n", st);
-	fflush(stdout);
+	spawn_closing(how, 1024);
 	recv_report(a, t0);
 }
 
@@ -502,27 +507,11 @@ static void cmd_spawnclose(const char *addr, int port, const char *how)
 static void cmd_vfork(const char *addr, int port)
 {
 	char peer[80];
-	int a = connect_to(addr, port, peer, sizeof peer), st;
+	int a = connect_to(addr, port, peer, sizeof peer);
 	long t0 = now_ms();
-	pid_t pid;
 
 	print_up("up", a, peer);
-	fflush(stdout);
-	pid = vfork();
-	if (pid < 0)
-		die("vfork");
-	if (pid == 0) {
-		char *argv[] = { "true", NULL };
-
-		for (int fd = 3; fd < 64; fd++)
-			close(fd);
-		execv("/bin/true", argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	printf("spawned status=%d\n", st);
-	fflush(stdout);
+	spawn_closing("vfork", 64);
 	recv_report(a, t0);
 }
 
@@ -680,7 +669,7 @@ int main(int argc, char **argv)
 			fd = connect_to(argv[2], atoi(argv[3]), peer,
 					sizeof peer);
 		else
-			fd = accept_on(argv[2], atoi(argv[3]), peer,
+			fd = prog_accept_one(argv[2], atoi(argv[3]), peer,
 				       sizeof peer);
 		t0 = now_ms();
 		fd = tweak(fd);

@@ -192,6 +192,26 @@ static inline int prog_listen(const char *addr, int port,
 		die("bind/listen");
 	return fd;
 }
+
+/* Listen on addr:port, print "listening" (flushed: the test connects once
+ * it has read it), accept one connection and close the listener.  The
+ * peer's address goes into peer[cap]; dies on failure. */
+static inline int prog_accept_one(const char *addr, int port, char *peer,
+				  size_t cap)
+{
+	struct sockaddr_storage ss;
+	int lfd = prog_listen(addr, port, &ss), fd;
+	socklen_t len = sizeof ss;
+
+	printf("listening\n");
+	fflush(stdout);
+	fd = accept(lfd, (struct sockaddr *)&ss, &len);
+	if (fd < 0)
+		die("accept");
+	prog_fmt_addr(&ss, peer, cap);
+	close(lfd);
+	return fd;
+}
 #endif
 
 #endif

@@ -57,32 +57,12 @@ static int connection(const char *dir, const char *addr, int port,
 		      char *peer, size_t cap)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = kt_make_addr(addr, port, &ss);
-	int one = 1, fd, lfd;
+	int fd;
 
-	if (!len)
-		die("address");
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd < 0)
-		die("socket");
-	if (strcmp(dir, "out") == 0) {
-		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-			die("connect");
-		prog_fmt_addr(&ss, peer, cap);
-		return fd;
-	}
-	lfd = fd;
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 4) < 0)
-		die("listen");
-	printf("listening\n");
-	fflush(stdout);
-	len = sizeof ss;
-	fd = accept(lfd, (struct sockaddr *)&ss, &len);
-	if (fd < 0)
-		die("accept");
+	if (strcmp(dir, "out") != 0)
+		return prog_accept_one(addr, port, peer, cap);
+	fd = prog_dial(addr, port, &ss);
 	prog_fmt_addr(&ss, peer, cap);
-	close(lfd);
 	return fd;
 }
 

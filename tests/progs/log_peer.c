@@ -64,14 +64,6 @@
 static char rbuf[512];
 static size_t rlen = sizeof rbuf;       /* not a constant: see main() */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -105,7 +97,7 @@ static void print_up(const char *tag, int fd, const char *peer)
 static void report(ssize_t n, int err, long t0)
 {
 	printf("result=%s elapsed_ms=%ld pid=%ld\n",
-	       n > 0 ? "DATA" : n == 0 ? "EOF" : ename(err), now_ms() - t0,
+	       n > 0 ? "DATA" : n == 0 ? "EOF" : ename(err), prog_now_ms() - t0,
 	       (long)getpid());
 }
 
@@ -162,7 +154,7 @@ static void do_epoll(int fd, long t0)
 			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 				die("getsockopt SO_ERROR");
 			printf("result=%s elapsed_ms=%ld pid=%ld so_error=1\n",
-			       err ? ename(err) : "NONE", now_ms() - t0,
+			       err ? ename(err) : "NONE", prog_now_ms() - t0,
 			       (long)getpid());
 			return;
 		}
@@ -265,7 +257,7 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		static const char data[100];
 
 		wait_stdin_line();
-		t0 = now_ms();
+		t0 = prog_now_ms();
 		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
 			die("send");
 		printf("written\n");
@@ -275,7 +267,7 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		static const char data[100];
 
 		wait_stdin_line();
-		t0 = now_ms();
+		t0 = prog_now_ms();
 		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
 			die("send");
 		printf("written\n");
@@ -306,7 +298,7 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		printf("result=%s elapsed_ms=%ld pid=%ld\n",
 		       pf.revents & POLLERR ? "POLLERR" :
 		       pf.revents & POLLHUP ? "POLLHUP" : "POLLIN",
-		       now_ms() - t0, (long)getpid());
+		       prog_now_ms() - t0, (long)getpid());
 		fflush(stdout);
 		close(fd);
 		wait_stdin_eof();
@@ -331,7 +323,7 @@ static void cmd_reuse(const char *addr, int p1, int p2)
 	wait_stdin_line();
 	close(a);
 	b = connect_to(addr, p2, peer, sizeof peer);
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	if (b != a)
 		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
 	print_up("up2", b, peer);
@@ -365,7 +357,7 @@ static void cmd_fclose(const char *addr, int p1, int p2, const char *how)
 	} else {
 		b = connect_to(addr, p2, peer, sizeof peer);
 	}
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	if (b != a)
 		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
 	print_up("up2", b, peer);
@@ -379,7 +371,7 @@ static void cmd_dup2(const char *addr, int p1, int p2)
 	char peer1[80], peer2[80];
 	int a = connect_to(addr, p1, peer1, sizeof peer1);
 	int b = connect_to(addr, p2, peer2, sizeof peer2);
-	long t0 = now_ms();
+	long t0 = prog_now_ms();
 
 	print_up("up", a, peer1);
 	if (dup2(b, a) != a)
@@ -447,13 +439,13 @@ static void cmd_fork(const char *addr, int port, const char *act,
 {
 	char peer[80];
 	int a = connect_to(addr, port, peer, sizeof peer);
-	long t0 = now_ms();
+	long t0 = prog_now_ms();
 	pid_t pid = fork_flushed();
 
 	if (pid == 0) {
 		close(a);
 		a = connect_to(addr, port, peer, sizeof peer);
-		t0 = now_ms();
+		t0 = prog_now_ms();
 	}
 	print_up("up", a, peer);
 	fflush(stdout);
@@ -472,7 +464,7 @@ static void cmd_handoff(const char *addr, int port, const char *ms)
 {
 	char peer[80];
 	int a = connect_to(addr, port, peer, sizeof peer);
-	long t0 = now_ms();
+	long t0 = prog_now_ms();
 	pid_t pid = fork_flushed();
 
 	if (pid == 0) {
@@ -493,7 +485,7 @@ static void cmd_spawnclose(const char *addr, int port, const char *how)
 {
 	char peer[80];
 	int a = connect_to(addr, port, peer, sizeof peer);
-	long t0 = now_ms();
+	long t0 = prog_now_ms();
 
 	print_up("up", a, peer);
 	wait_stdin_line();
@@ -508,7 +500,7 @@ static void cmd_vfork(const char *addr, int port)
 {
 	char peer[80];
 	int a = connect_to(addr, port, peer, sizeof peer);
-	long t0 = now_ms();
+	long t0 = prog_now_ms();
 
 	print_up("up", a, peer);
 	spawn_closing("vfork", 64);
@@ -540,13 +532,13 @@ static void cmd_daemon(const char *addr, int plive, int pdead,
 	if (own < 0)
 		_exit(5);
 	d = connect_to(addr, pdead, peer, sizeof peer);
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	n = snprintf(line, sizeof line, "daemon up fd=%d\n", d);
 	if (write(own, line, (size_t)n) != n || write(2, line, (size_t)n) != n)
 		_exit(6);
 	n = (int)recv(d, rbuf, rlen, 0);
 	n = snprintf(line, sizeof line, "daemon result=%s elapsed_ms=%ld\n",
-		     n < 0 ? ename(errno) : "EOF", now_ms() - t0);
+		     n < 0 ? ename(errno) : "EOF", prog_now_ms() - t0);
 	if (write(own, line, (size_t)n) != n || write(2, line, (size_t)n) != n)
 		_exit(7);
 	_exit(0);
@@ -584,7 +576,7 @@ static void cmd_connfail(const char *addr, int port, long ms)
 	socklen_t len = prog_addr(addr, port, &ss);
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
 	struct pollfd pf = { .fd = fd, .events = POLLOUT };
-	long t0 = now_ms();
+	long t0 = prog_now_ms();
 	ssize_t r;
 
 	if (fd < 0)
@@ -600,7 +592,7 @@ static void cmd_connfail(const char *addr, int port, long ms)
 		die("getsockopt");
 	r = recv(fd, rbuf, rlen, 0);
 	printf("result=%s elapsed_ms=%ld recv=%s\n", err ? ename(err) : "NONE",
-	       now_ms() - t0, r < 0 ? ename(errno) : r == 0 ? "EOF" : "DATA");
+	       prog_now_ms() - t0, r < 0 ? ename(errno) : r == 0 ? "EOF" : "DATA");
 }
 
 /* Environment knobs of this program (not kashim's), for out/in:
@@ -671,7 +663,7 @@ int main(int argc, char **argv)
 		else
 			fd = prog_accept_one(argv[2], atoi(argv[3]), peer,
 				       sizeof peer);
-		t0 = now_ms();
+		t0 = prog_now_ms();
 		fd = tweak(fd);
 		print_up("up", fd, peer);
 		action(argv[4], argv[5], fd, t0);

@@ -24,7 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+/* CLOCK_MONOTONIC in milliseconds: the programs' elapsed_ms and ages. */
+static inline long prog_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 /* The length of the address written into *ss, or 0 when addr is neither
  * IPv4 nor IPv6. */

@@ -45,14 +45,6 @@ ssize_t __send(int fd, const void *b, size_t n, int fl);
 
 static char chunk[65536];
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int connection(const char *dir, const char *addr, int port,
 		      char *peer, size_t cap)
 {
@@ -73,7 +65,7 @@ static void report(ssize_t r, int err, long t0)
 			   "DATA";
 
 	printf("result=%s elapsed_ms=%ld pid=%ld\n", name ? name : "?",
-	       now_ms() - t0, (long)getpid());
+	       prog_now_ms() - t0, (long)getpid());
 }
 
 static int memfd_mib(void)
@@ -155,7 +147,7 @@ int main(int argc, char **argv)
 	printf("up pid=%ld fd=%d local=%s peer=%s\n", (long)getpid(), fd, local,
 	       peer);
 	fflush(stdout);
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	if (strcmp(act, "splice") == 0) {
 		if (pipe(p) < 0)
 			die("pipe");

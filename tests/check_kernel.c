@@ -584,12 +584,11 @@ struct opt_row {
 
 /* One test a row of opt_cases: its connections, in order. */
 static const struct {
-	const char *what;
 	struct opt_row rows[6];       /* ends at the first without prog */
 } opt_cases[] = {
 	/* Before connect: its IDLE and INTVL win, CNT is kashim's, the auto
 	 * user timeout follows the values in force: (7 + 3*2) * 1000. */
-	{ "own options win", {
+	{ {	/* own options win */
 		{ "kclient", NULL, { "-o", "7,3,0" }, OPTS(1, 7, 3, 2, 13000) },
 		{ "kclient", NULL, { "-o", "7,3,0", "-t", "5000" },
 		  OPTS(1, 7, 3, 2, 5000) },
@@ -598,21 +597,21 @@ static const struct {
 	/* As Go's net.Dial does, in C: its values win, and the user timeout
 	 * follows them: (15 + 15*2) * 1000.  Override: the cgroup setsockopt
 	 * program puts kashim's back. */
-	{ "options after connect", {
+	{ {	/* options after connect */
 		{ "kclient", NULL, { "-a", "15,15" }, OPTS(1, 15, 15, 2, 45000) },
 		{ "kclient", "KASHIM_OVERRIDE=1", { "-a", "15,15" },
 		  OPTS(1, 1, 1, 2, 3000) } } },
 	/* The real Go program: net.Dial sets SO_KEEPALIVE, TCP_KEEPINTVL and
 	 * TCP_KEEPIDLE (15 s) right after connect. */
-	{ "go override", {
+	{ {	/* go override */
 		{ "kgo", NULL, { NULL }, OPTS(1, 15, 15, 2, 45000) },
 		{ "kgo", "KASHIM_OVERRIDE=1", { NULL }, OPTS(1, 1, 1, 2, 3000) } } },
-	{ "user timeout values", {
+	{ {	/* user timeout values */
 		{ "kclient", "KASHIM_USER_TIMEOUT=7000", { NULL },
 		  OPTS(1, 1, 1, 2, 7000) },
 		{ "kclient", "KASHIM_USER_TIMEOUT=0", { NULL },
 		  OPTS(1, 1, 1, 2, 0) } } },
-	{ "filters", {
+	{ {	/* filters */
 		{ "kclient", "KASHIM_PORTS=!5555", { NULL }, UNTOUCHED },
 		{ "kclient", "KASHIM_PORTS=22,5550-5560", { NULL },
 		  OPTS(1, 1, 1, 2, 3000) },
@@ -620,7 +619,7 @@ static const struct {
 		{ "kclient", "KASHIM_NETS=10.0.0.0/8,127.0.0.0/8", { NULL },
 		  OPTS(1, 1, 1, 2, 3000) },
 		{ "kclient", "KASHIM_NETS=!127.0.0.1", { NULL }, UNTOUCHED } } },
-	{ "direction", {
+	{ {	/* direction */
 		{ "kclient", "KASHIM_DIRECTION=in", { NULL }, UNTOUCHED },
 		{ "kserver", "KASHIM_DIRECTION=in", { NULL },
 		  OPTS(1, 1, 1, 2, 3000) },

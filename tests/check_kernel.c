@@ -745,6 +745,21 @@ static void log_env(struct kt_env *e)
 	kt_env_add(e, "KASHIM_LOG=%s", log_path);
 }
 
+/* The end of a log case: the program is told to finish (its stdin
+ * closed) and given 5 s, the test's connection fd and listener l (either
+ * -1 when there is none) are closed, the log file goes. */
+static void log_case_end(struct kt_proc *k, int fd, int l, struct kt_env *e)
+{
+	kt_close_stdin(k);
+	kt_wait(k, 5000);
+	if (fd >= 0)
+		close(fd);
+	if (l >= 0)
+		close(l);
+	unlink(log_path);
+	kt_env_free(e);
+}
+
 /* The log file's text once it has a line, waiting up to ms; then a
  * second more, so that a second line would be seen. */
 static const char *log_text(int ms)
@@ -823,13 +838,7 @@ static void log_case(const char *mode)
 	ck_assert_msg(strstr(text, strcmp(mode, "reset") ? "error=ETIMEDOUT"
 							  : "error=ECONNRESET"),
 		      "%s: %s", mode, text);
-	kt_close_stdin(&k);
-	kt_wait(&k, 5000);
-	if (fd >= 0)
-		close(fd);
-	close(l);
-	unlink(log_path);
-	kt_env_free(&e);
+	log_case_end(&k, fd, l, &e);
 }
 
 /* The accepting side: configured in softirq context, its line names the
@@ -859,11 +868,7 @@ START_TEST(t_log_inbound)
 			     "local=127.0.0.1:5557 peer=127.0.0.1:") &&
 		      strstr(text, "error=ETIMEDOUT cause=keepalive"), "'%s'",
 		      text);
-	kt_close_stdin(&k);
-	kt_wait(&k, 5000);
-	close(fd);
-	unlink(log_path);
-	kt_env_free(&e);
+	log_case_end(&k, fd, -1, &e);
 }
 END_TEST
 
@@ -1230,12 +1235,7 @@ START_TEST(t_preload_inside)
 	text = log_text(3000);
 	ck_assert_msg(count(text, "peer dead") == 1 &&
 		      strstr(text, "cause=keepalive"), "'%s'", text);
-	kt_close_stdin(&k);
-	kt_wait(&k, 5000);
-	close(fd);
-	close(l);
-	unlink(log_path);
-	kt_env_free(&e);
+	log_case_end(&k, fd, l, &e);
 }
 END_TEST
 
@@ -1335,12 +1335,7 @@ START_TEST(t_log_reader)
 	ck_assert_msg(kt_wait(&reader, 5000) == 0 && WIFEXITED(reader.status) &&
 		      WEXITSTATUS(reader.status) == 0, "reader: %s",
 		      kt_status_str(&reader));
-	kt_close_stdin(&k);
-	kt_wait(&k, 5000);
-	close(fd);
-	close(l);
-	unlink(log_path);
-	kt_env_free(&e);
+	log_case_end(&k, fd, l, &e);
 }
 END_TEST
 

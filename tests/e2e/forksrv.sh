@@ -11,10 +11,7 @@ K=7801
 P=7802
 
 KLOG=$E2E_TMP/forksrv.klog
-preloaded "$NET" forksrv 127.0.0.1 $K >"$E2E_TMP/k.out" 2>&1 &
-"$NET" forksrv 127.0.0.1 $P >"$E2E_TMP/p.out" 2>&1 &
-wait_listen $K
-wait_listen $P
+net_pair forksrv
 "$NET" clients 127.0.0.1 $K $N >/dev/null 2>&1 &
 "$NET" clients 127.0.0.1 $P $N >/dev/null 2>&1 &
 wait_both 10000 '^child pid=' $N forksrv

@@ -207,6 +207,16 @@ net_servers() {
 	done
 }
 
+# net_pair MODE: e2e_net MODE 127.0.0.1 on port $K with kashim (output
+# to $E2E_TMP/k.out, log to $KLOG) and on $P without it (p.out), both
+# listening before this returns.
+net_pair() {
+	preloaded "$E2E_PROGS/e2e_net" "$1" 127.0.0.1 "$K" >"$E2E_TMP/k.out" 2>&1 &
+	"$E2E_PROGS/e2e_net" "$1" 127.0.0.1 "$P" >"$E2E_TMP/p.out" 2>&1 &
+	wait_listen "$K"
+	wait_listen "$P"
+}
+
 # sink_servers PORT...: a socat on each port that accepts one connection
 # and only reads it (into /dev/null), listening before this returns.
 sink_servers() {

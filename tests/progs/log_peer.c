@@ -212,6 +212,22 @@ static void do_fill(int fd, const char *how, long t0)
 	}
 }
 
+/* After a stdin line (the test has cut the peer off meanwhile), send 100
+ * bytes the peer will not acknowledge and print "written".  Returns the
+ * time of the send: the user timeout counts from there. */
+static long send_on_go(int fd)
+{
+	static const char data[100];
+	long t0;
+
+	wait_stdin_line();
+	t0 = prog_now_ms();
+	if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
+		die("send");
+	printf("written\n");
+	return t0;
+}
+
 static void action(const char *act, const char *arg, int fd, long t0)
 {
 	ssize_t r;
@@ -254,23 +270,11 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		r = read(fd, rbuf, rlen);
 		report(r, errno, t0);
 	} else if (strcmp(act, "write") == 0) {
-		static const char data[100];
-
-		wait_stdin_line();
-		t0 = prog_now_ms();
-		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
-			die("send");
-		printf("written\n");
+		t0 = send_on_go(fd);
 		r = recv(fd, rbuf, rlen, 0);
 		report(r, errno, t0);
 	} else if (strcmp(act, "writeidle") == 0) {
-		static const char data[100];
-
-		wait_stdin_line();
-		t0 = prog_now_ms();
-		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
-			die("send");
-		printf("written\n");
+		t0 = send_on_go(fd);
 		fflush(stdout);
 		sleep_ms(arg ? atol(arg) : 5000);
 		printf("woke\n");

@@ -210,16 +210,16 @@ static inline int prog_accept_one(const char *addr, int port, char *peer,
 				  size_t cap)
 {
 	struct sockaddr_storage ss;
-	int lfd = prog_listen(addr, port, &ss), fd;
+	int listen_fd = prog_listen(addr, port, &ss), fd;
 	socklen_t len = sizeof ss;
 
 	printf("listening\n");
 	fflush(stdout);
-	fd = accept(lfd, (struct sockaddr *)&ss, &len);
+	fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
 	if (fd < 0)
 		die("accept");
 	prog_fmt_addr(&ss, peer, cap);
-	close(lfd);
+	close(listen_fd);
 	return fd;
 }
 #endif

@@ -363,6 +363,21 @@ START_TEST(t_direction)
 }
 END_TEST
 
+/* A filter chose each direction of out or not: a chosen one has kashim's
+ * defaults, the other is as in plain (the run without kashim). */
+static void expect_chosen(const char *out, int want_out, int want_in,
+			  const char *plain)
+{
+	if (want_out)
+		expect_default(out, "out");
+	else
+		expect_untouched(out, plain, "out");
+	if (want_in)
+		expect_default(out, "in");
+	else
+		expect_untouched(out, plain, "in");
+}
+
 /* KASHIM_PORTS: the remote port of outbound, the local port of inbound.
  * Both are the listener's port P here (the client's own port is random). */
 static void ports_case(int port, const char *ports, int want_out, int want_in,
@@ -373,14 +388,7 @@ static void ports_case(int port, const char *ports, int want_out, int want_in,
 	snprintf(env, sizeof env, "KASHIM_PORTS=%s", ports);
 	snprintf(parg, sizeof parg, "%d", port);
 	out = run("tcpopts", 1, ENV(env), ARGS("-p", parg));
-	if (want_out)
-		expect_default(out, "out");
-	else
-		expect_untouched(out, plain, "out");
-	if (want_in)
-		expect_default(out, "in");
-	else
-		expect_untouched(out, plain, "in");
+	expect_chosen(out, want_out, want_in, plain);
 }
 
 START_TEST(t_ports)
@@ -415,14 +423,7 @@ static void nets_case(const char *nets, const char **args, int want_out,
 
 	snprintf(env, sizeof env, "KASHIM_NETS=%s", nets);
 	out = run("tcpopts", 1, ENV(env), args);
-	if (want_out)
-		expect_default(out, "out");
-	else
-		expect_untouched(out, plain, "out");
-	if (want_in)
-		expect_default(out, "in");
-	else
-		expect_untouched(out, plain, "in");
+	expect_chosen(out, want_out, want_in, plain);
 }
 
 START_TEST(t_nets_v4)

@@ -156,55 +156,31 @@ static void pairs_free(struct pair *k, struct pair *p)
 }
 
 /* (a), (b), (e): an idle connection, the peer goes silent. */
-static void idle_case(const struct dcase *c)
+static const struct dcase idle_cases[] = {
+	{ "(a) client recv, idle, IPv4", "127.0.0.1", 1, 1, 2, CLIENT,
+	  "hold", "recv", "ETIMEDOUT", 3000 },
+	{ "(b) server recv, idle, IPv4", "127.0.0.1", 1, 1, 2, SERVER,
+	  "recv", "hold", "ETIMEDOUT", 3000 },
+	{ "(e) client recv, idle, IPv6 ::1", "::1", 1, 1, 2, CLIENT,
+	  "hold", "recv", "ETIMEDOUT", 3000 },
+};
+
+START_TEST(t_idle)
 {
+	const struct dcase *c = &idle_cases[_i];
 	struct pair k, p;
 
+	KT_NETNS();
+	if (strchr(c->addr, ':') && !kt_have_ipv6()) {
+		kt_skip(c->label, "no IPv6 on lo (::1) in the namespace");
+		return;
+	}
 	pair_up(&k, c, 1, PORT_K);
 	pair_up(&p, c, 0, PORT_P);
 	drop(1);
 	judge_kashim(&k, c);
 	judge_plain(&p, c, p.t_up);
 	pairs_free(&k, &p);
-}
-
-static const struct dcase case_a = {
-	"(a) client recv, idle, IPv4", "127.0.0.1", 1, 1, 2, CLIENT,
-	"hold", "recv", "ETIMEDOUT", 3000,
-};
-
-START_TEST(t_a_client_idle)
-{
-	KT_NETNS();
-	idle_case(&case_a);
-}
-END_TEST
-
-static const struct dcase case_b = {
-	"(b) server recv, idle, IPv4", "127.0.0.1", 1, 1, 2, SERVER,
-	"recv", "hold", "ETIMEDOUT", 3000,
-};
-
-START_TEST(t_b_server_idle)
-{
-	KT_NETNS();
-	idle_case(&case_b);
-}
-END_TEST
-
-static const struct dcase case_e = {
-	"(e) client recv, idle, IPv6 ::1", "::1", 1, 1, 2, CLIENT,
-	"hold", "recv", "ETIMEDOUT", 3000,
-};
-
-START_TEST(t_e_client_idle_v6)
-{
-	KT_NETNS();
-	if (!kt_have_ipv6()) {
-		kt_skip(__func__, "no IPv6 on lo (::1) in the namespace");
-		return;
-	}
-	idle_case(&case_e);
 }
 END_TEST
 
@@ -273,15 +249,11 @@ END_TEST
 static Suite *deadpeer_suite(void)
 {
 	Suite *s = suite_create("deadpeer");
-	TCase *tc = tcase_create("deadpeer");
+	TCase *tc = kt_tcase(s, "deadpeer", 40);
 
-	tcase_set_timeout(tc, 40);
-	tcase_add_test(tc, t_a_client_idle);
-	tcase_add_test(tc, t_b_server_idle);
+	tcase_add_loop_test(tc, t_idle, 0, KT_N(idle_cases));
 	tcase_add_test(tc, t_c_unacked_data);
 	tcase_add_test(tc, t_d_peer_rebooted);
-	tcase_add_test(tc, t_e_client_idle_v6);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -198,19 +198,12 @@ static void stop_all(void)
 
 /* ---- judging ---------------------------------------------------------- */
 
-static char *slurp(const char *path)
+/* A file the case script may not have written yet reads as empty. */
+static const char *text_of(const char *path)
 {
-	static char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
+	const char *text = kt_read_file(path, NULL);
 
-	buf[0] = '\0';
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof buf - 1);
-		close(fd);
-	}
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	return text ? text : "";
 }
 
 static void print_measures(const char *name, const char *out)
@@ -231,7 +224,8 @@ static void print_measures(const char *name, const char *out)
 START_TEST(t_case)
 {
 	const struct e2e_case *c = &cases[_i];
-	char path[256], rc[64], *out;
+	char path[256], rc[64];
+	const char *out;
 	long end = kt_now_ms() + WAIT_MS;
 
 	if (skip_why[0]) {
@@ -246,14 +240,14 @@ START_TEST(t_case)
 		kt_sleep_ms(100);
 	ck_assert_msg(access(path, F_OK) == 0, "%s: no result after %d ms",
 		      c->name, WAIT_MS);
-	snprintf(rc, sizeof rc, "%s", slurp(path));
+	snprintf(rc, sizeof rc, "%s", text_of(path));
 	snprintf(path, sizeof path, "%s/%s.out", dir, c->name);
-	out = slurp(path);
+	out = text_of(path);
 	print_measures(c->name, out);
 	if (strcmp(rc, "exit 0\n") != 0 || !strstr(out, "\nPASS\n")) {
 		printf("---- %s: %s%s---- stderr:\n", c->name, rc, out);
 		snprintf(path, sizeof path, "%s/%s.err", dir, c->name);
-		printf("%s----\n", slurp(path));
+		printf("%s----\n", text_of(path));
 		fflush(stdout);
 	}
 	ck_assert_msg(strcmp(rc, "exit 0\n") == 0, "%s: %s", c->name, rc);

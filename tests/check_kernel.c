@@ -548,75 +548,6 @@ static const char *opts_of(const char *prog, const char *const *extra,
 	ck_assert_msg(opt_of(out, "ka") == 0 && opt_of(out, "ut") == 0 &&	\
 		      opt_of(out, "idle") == 7200, "touched: %s", out)
 
-START_TEST(t_own_options_win)
-{
-	const char *own[] = { "-o", "7,3,0", NULL };
-	const char *own_ut[] = { "-o", "7,3,0", "-t", "5000", NULL };
-	const char *ov[] = { "KASHIM_OVERRIDE=1", NULL };
-
-	KK_SETUP();
-	/* Before connect: its IDLE and INTVL win, CNT is kashim's, the auto
-	 * user timeout follows the values in force: (7 + 3*2) * 1000. */
-	ASSERT_OPTS(opts_of("kclient", NULL, own), 1, 7, 3, 2, 13000);
-	ASSERT_OPTS(opts_of("kclient", NULL, own_ut), 1, 7, 3, 2, 5000);
-	ASSERT_OPTS(opts_of("kclient", ov, own_ut), 1, 1, 1, 2, 3000);
-}
-END_TEST
-
-START_TEST(t_options_after_connect)
-{
-	const char *after[] = { "-a", "15,15", NULL };
-	const char *ov[] = { "KASHIM_OVERRIDE=1", NULL };
-
-	KK_SETUP();
-	/* As Go's net.Dial does, in C: its values win, and the user timeout
-	 * follows them: (15 + 15*2) * 1000. */
-	ASSERT_OPTS(opts_of("kclient", NULL, after), 1, 15, 15, 2, 45000);
-	/* Override: the cgroup setsockopt program puts kashim's back. */
-	ASSERT_OPTS(opts_of("kclient", ov, after), 1, 1, 1, 2, 3000);
-}
-END_TEST
-
-/* The real Go program: net.Dial sets SO_KEEPALIVE, TCP_KEEPINTVL and
- * TCP_KEEPIDLE (15 s) right after connect. */
-START_TEST(t_go_override)
-{
-	const char *ov[] = { "KASHIM_OVERRIDE=1", NULL };
-
-	KK_SETUP();
-	ASSERT_OPTS(opts_of("kgo", NULL, NULL), 1, 15, 15, 2, 45000);
-	ASSERT_OPTS(opts_of("kgo", ov, NULL), 1, 1, 1, 2, 3000);
-}
-END_TEST
-
-START_TEST(t_user_timeout_values)
-{
-	const char *fixed[] = { "KASHIM_USER_TIMEOUT=7000", NULL };
-	const char *zero[] = { "KASHIM_USER_TIMEOUT=0", NULL };
-
-	KK_SETUP();
-	ASSERT_OPTS(opts_of("kclient", fixed, NULL), 1, 1, 1, 2, 7000);
-	ASSERT_OPTS(opts_of("kclient", zero, NULL), 1, 1, 1, 2, 0);
-}
-END_TEST
-
-START_TEST(t_filters)
-{
-	const char *not_port[] = { "KASHIM_PORTS=!5555", NULL };
-	const char *port[] = { "KASHIM_PORTS=22,5550-5560", NULL };
-	const char *other_net[] = { "KASHIM_NETS=10.0.0.0/8,::1", NULL };
-	const char *net[] = { "KASHIM_NETS=10.0.0.0/8,127.0.0.0/8", NULL };
-	const char *not_net[] = { "KASHIM_NETS=!127.0.0.1", NULL };
-
-	KK_SETUP();
-	ASSERT_UNTOUCHED(opts_of("kclient", not_port, NULL));
-	ASSERT_OPTS(opts_of("kclient", port, NULL), 1, 1, 1, 2, 3000);
-	ASSERT_UNTOUCHED(opts_of("kclient", other_net, NULL));
-	ASSERT_OPTS(opts_of("kclient", net, NULL), 1, 1, 1, 2, 3000);
-	ASSERT_UNTOUCHED(opts_of("kclient", not_net, NULL));
-}
-END_TEST
-
 /* The accepted side of a connection the test makes to kserver. */
 static const char *server_opts(const char *const *extra)
 {
@@ -640,16 +571,78 @@ static const char *server_opts(const char *const *extra)
 	return out;
 }
 
-START_TEST(t_direction)
-{
-	const char *in[] = { "KASHIM_DIRECTION=in", NULL };
-	const char *out[] = { "KASHIM_DIRECTION=out", NULL };
+/* One connection's options: prog (kclient, kgo; kserver: the side it
+ * accepts) run with env ("K=V" or NULL) and its own args, and what the
+ * kernel must then say: the kernel's own values when untouched. */
+struct opt_row {
+	const char *prog, *env, *args[6];
+	int untouched, ka, idle, intvl, cnt, ut;
+};
 
+#define OPTS(ka, idle, intvl, cnt, ut) 0, ka, idle, intvl, cnt, ut
+#define UNTOUCHED 1, 0, 0, 0, 0, 0
+
+/* One test a row of opt_cases: its connections, in order. */
+static const struct {
+	struct opt_row rows[6];       /* ends at the first without prog */
+} opt_cases[] = {
+	/* Before connect: its IDLE and INTVL win, CNT is kashim's, the auto
+	 * user timeout follows the values in force: (7 + 3*2) * 1000. */
+	{ {	/* own options win */
+		{ "kclient", NULL, { "-o", "7,3,0" }, OPTS(1, 7, 3, 2, 13000) },
+		{ "kclient", NULL, { "-o", "7,3,0", "-t", "5000" },
+		  OPTS(1, 7, 3, 2, 5000) },
+		{ "kclient", "KASHIM_OVERRIDE=1", { "-o", "7,3,0", "-t", "5000" },
+		  OPTS(1, 1, 1, 2, 3000) } } },
+	/* As Go's net.Dial does, in C: its values win, and the user timeout
+	 * follows them: (15 + 15*2) * 1000.  Override: the cgroup setsockopt
+	 * program puts kashim's back. */
+	{ {	/* options after connect */
+		{ "kclient", NULL, { "-a", "15,15" }, OPTS(1, 15, 15, 2, 45000) },
+		{ "kclient", "KASHIM_OVERRIDE=1", { "-a", "15,15" },
+		  OPTS(1, 1, 1, 2, 3000) } } },
+	/* The real Go program: net.Dial sets SO_KEEPALIVE, TCP_KEEPINTVL and
+	 * TCP_KEEPIDLE (15 s) right after connect. */
+	{ {	/* go override */
+		{ "kgo", NULL, { NULL }, OPTS(1, 15, 15, 2, 45000) },
+		{ "kgo", "KASHIM_OVERRIDE=1", { NULL }, OPTS(1, 1, 1, 2, 3000) } } },
+	{ {	/* user timeout values */
+		{ "kclient", "KASHIM_USER_TIMEOUT=7000", { NULL },
+		  OPTS(1, 1, 1, 2, 7000) },
+		{ "kclient", "KASHIM_USER_TIMEOUT=0", { NULL },
+		  OPTS(1, 1, 1, 2, 0) } } },
+	{ {	/* filters */
+		{ "kclient", "KASHIM_PORTS=!5555", { NULL }, UNTOUCHED },
+		{ "kclient", "KASHIM_PORTS=22,5550-5560", { NULL },
+		  OPTS(1, 1, 1, 2, 3000) },
+		{ "kclient", "KASHIM_NETS=10.0.0.0/8,::1", { NULL }, UNTOUCHED },
+		{ "kclient", "KASHIM_NETS=10.0.0.0/8,127.0.0.0/8", { NULL },
+		  OPTS(1, 1, 1, 2, 3000) },
+		{ "kclient", "KASHIM_NETS=!127.0.0.1", { NULL }, UNTOUCHED } } },
+	{ {	/* direction */
+		{ "kclient", "KASHIM_DIRECTION=in", { NULL }, UNTOUCHED },
+		{ "kserver", "KASHIM_DIRECTION=in", { NULL },
+		  OPTS(1, 1, 1, 2, 3000) },
+		{ "kclient", "KASHIM_DIRECTION=out", { NULL },
+		  OPTS(1, 1, 1, 2, 3000) },
+		{ "kserver", "KASHIM_DIRECTION=out", { NULL }, UNTOUCHED } } },
+};
+
+START_TEST(t_options)
+{
 	KK_SETUP();
-	ASSERT_UNTOUCHED(opts_of("kclient", in, NULL));
-	ASSERT_OPTS(server_opts(in), 1, 1, 1, 2, 3000);
-	ASSERT_OPTS(opts_of("kclient", out, NULL), 1, 1, 1, 2, 3000);
-	ASSERT_UNTOUCHED(server_opts(out));
+	for (const struct opt_row *r = opt_cases[_i].rows; r->prog; r++) {
+		const char *extra[] = { r->env, NULL };
+		const char *out = strcmp(r->prog, "kserver") == 0 ?
+				  server_opts(extra) :
+				  opts_of(r->prog, extra, r->args);
+
+		if (r->untouched)
+			ASSERT_UNTOUCHED(out);
+		else
+			ASSERT_OPTS(out, r->ka, r->idle, r->intvl, r->cnt,
+				    r->ut);
+	}
 }
 END_TEST
 
@@ -752,6 +745,21 @@ static void log_env(struct kt_env *e)
 	kt_env_add(e, "KASHIM_LOG=%s", log_path);
 }
 
+/* The end of a log case: the program is told to finish (its stdin
+ * closed) and given 5 s, the test's connection fd and listener l (either
+ * -1 when there is none) are closed, the log file goes. */
+static void log_case_end(struct kt_proc *k, int fd, int l, struct kt_env *e)
+{
+	kt_close_stdin(k);
+	kt_wait(k, 5000);
+	if (fd >= 0)
+		close(fd);
+	if (l >= 0)
+		close(l);
+	unlink(log_path);
+	kt_env_free(e);
+}
+
 /* The log file's text once it has a line, waiting up to ms; then a
  * second more, so that a second line would be seen. */
 static const char *log_text(int ms)
@@ -830,13 +838,7 @@ static void log_case(const char *mode)
 	ck_assert_msg(strstr(text, strcmp(mode, "reset") ? "error=ETIMEDOUT"
 							  : "error=ECONNRESET"),
 		      "%s: %s", mode, text);
-	kt_close_stdin(&k);
-	kt_wait(&k, 5000);
-	if (fd >= 0)
-		close(fd);
-	close(l);
-	unlink(log_path);
-	kt_env_free(&e);
+	log_case_end(&k, fd, l, &e);
 }
 
 /* The accepting side: configured in softirq context, its line names the
@@ -866,11 +868,7 @@ START_TEST(t_log_inbound)
 			     "local=127.0.0.1:5557 peer=127.0.0.1:") &&
 		      strstr(text, "error=ETIMEDOUT cause=keepalive"), "'%s'",
 		      text);
-	kt_close_stdin(&k);
-	kt_wait(&k, 5000);
-	close(fd);
-	unlink(log_path);
-	kt_env_free(&e);
+	log_case_end(&k, fd, -1, &e);
 }
 END_TEST
 
@@ -1293,12 +1291,7 @@ START_TEST(t_preload_inside)
 	text = log_text(3000);
 	ck_assert_msg(count(text, "peer dead") == 1 &&
 		      strstr(text, "cause=keepalive"), "'%s'", text);
-	kt_close_stdin(&k);
-	kt_wait(&k, 5000);
-	close(fd);
-	close(l);
-	unlink(log_path);
-	kt_env_free(&e);
+	log_case_end(&k, fd, l, &e);
 }
 END_TEST
 
@@ -1398,12 +1391,7 @@ START_TEST(t_log_reader)
 	ck_assert_msg(kt_wait(&reader, 5000) == 0 && WIFEXITED(reader.status) &&
 		      WEXITSTATUS(reader.status) == 0, "reader: %s",
 		      kt_status_str(&reader));
-	kt_close_stdin(&k);
-	kt_wait(&k, 5000);
-	close(fd);
-	close(l);
-	unlink(log_path);
-	kt_env_free(&e);
+	log_case_end(&k, fd, l, &e);
 }
 END_TEST
 
@@ -1430,12 +1418,7 @@ static Suite *kernel_suite(void)
 	tc = tcase_create("rules");
 	KK_TCASE(tc);
 	tcase_set_timeout(tc, 90);
-	tcase_add_test(tc, t_own_options_win);
-	tcase_add_test(tc, t_options_after_connect);
-	tcase_add_test(tc, t_go_override);
-	tcase_add_test(tc, t_user_timeout_values);
-	tcase_add_test(tc, t_filters);
-	tcase_add_test(tc, t_direction);
+	tcase_add_loop_test(tc, t_options, 0, KT_N(opt_cases));
 	tcase_add_test(tc, t_nontcp_untouched);
 	tcase_add_test(tc, t_syncnt);
 	tcase_add_test(tc, t_library_without_libbpf);

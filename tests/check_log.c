@@ -22,11 +22,16 @@
 
 #include "testlib.h"
 
+/* Most cases: the line on stderr, the watcher off. */
+static const char *const log_env[] = { "KASHIM_LOG=stderr", NULL };
+/* The watcher cases: the line on stderr, the watcher on. */
+static const char *const watch_env[] = { "KASHIM_LOG=stderr",
+					 "KASHIM_WATCH=1", NULL };
+
 /* The peer goes silent right after "up"; the program blocks in act. */
 static void silent_case(const char *prog, const char *dir, const char *addr,
 			const char *act, const struct kt_want *w)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	struct kt_rig r;
 	long el;
 
@@ -34,10 +39,8 @@ static void silent_case(const char *prog, const char *dir, const char *addr,
 		kt_skip(w->label, "no IPv6 on lo (::1) in the namespace");
 		return;
 	}
-	kt_rig_start(&r, prog, dir, addr, act, NULL, env, 1);
-	kt_drop_port();
-	kt_rig_judge(&r, w, r.t_up);
-	el = kt_rig_result(&r, w->error, 3000);
+	kt_rig_start(&r, prog, dir, addr, act, NULL, log_env, 1);
+	el = kt_rig_silent(&r, w, w->error, 3000);
 	/* the line is written when the call reports: the call's own clock */
 	ck_assert_msg(el >= KT_THEORY_MS - KT_EARLY_MS, "%s: elapsed %ld", w->label,
 		      el);
@@ -145,7 +148,6 @@ static const struct call_row call_rows[] = {
 
 START_TEST(t_call_rows)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	const struct call_row *c = &call_rows[_i];
 	char label[96];
 	struct kt_want w;
@@ -160,7 +162,8 @@ START_TEST(t_call_rows)
 	w = (struct kt_want){ label, c->dir, "ETIMEDOUT", c->cause,
 			      KT_THEORY_MS, c->late_ms };
 	KT_NETNS();
-	kt_rig_start(&r, c->prog, c->dir, "127.0.0.1", c->act, c->arg, env, 1);
+	kt_rig_start(&r, c->prog, c->dir, "127.0.0.1", c->act, c->arg, log_env,
+		     1);
 	if (c->arg)     /* a writer: the peer stays, reading nothing */
 		setsockopt(r.cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 	else
@@ -175,16 +178,14 @@ END_TEST
  * (and so consumes it): the line comes from that getsockopt. */
 START_TEST(t_epoll_so_error)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	static const struct kt_want w =
 		KT_WANT_KEEPALIVE("out IPv4 epoll+SO_ERROR keepalive", "out");
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "epoll", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_judge(&r, &w, r.t_up);
-	kt_rig_result(&r, "ETIMEDOUT", 3000);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "epoll", NULL, log_env,
+		     1);
+	kt_rig_silent(&r, &w, "ETIMEDOUT", 3000);
 	ck_assert_msg(strstr(r.p.obuf, "so_error=1"),
 		      "the program did not learn it through SO_ERROR: %s",
 		      kt_tail(r.p.obuf));
@@ -197,17 +198,14 @@ END_TEST
  * connection died: one line, at close(). */
 START_TEST(t_poll_then_close)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	static const struct kt_want w =
 		KT_WANT_KEEPALIVE("poll POLLERR then close", "out");
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "pollclose", NULL, env,
-		     1);
-	kt_drop_port();
-	kt_rig_judge(&r, &w, r.t_up);
-	kt_rig_result(&r, "POLLERR", 3000);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "pollclose", NULL,
+		     log_env, 1);
+	kt_rig_silent(&r, &w, "POLLERR", 3000);
 	kt_rig_free(&r);
 }
 END_TEST
@@ -218,8 +216,6 @@ END_TEST
  * consume the error) and no second line follows. */
 static void watch_case(const char *dir, const char *addr, const char *label)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr",
-					   "KASHIM_WATCH=1", NULL };
 	struct kt_want w = { label, dir, "ETIMEDOUT", "keepalive",
 			     KT_THEORY_MS, 500 + KT_MARGIN_MS };
 	struct kt_rig r;
@@ -230,13 +226,8 @@ static void watch_case(const char *dir, const char *addr, const char *label)
 		kt_skip(label, "no IPv6 on lo (::1) in the namespace");
 		return;
 	}
-	kt_rig_start(&r, "log_peer", dir, addr, "idle", "7000", env, 1);
-	kt_drop_port();
-	kt_rig_judge(&r, &w, r.t_up);
-	ck_assert_msg(strstr(r.p.obuf, "woke") == NULL,
-		      "%s: the program woke before the line came: the "
-		      "watcher was not tested", label);
-	kt_rig_result(&r, "ETIMEDOUT", 7000);
+	kt_rig_start(&r, "log_peer", dir, addr, "idle", "7000", watch_env, 1);
+	kt_rig_watched(&r, &w, 7000);
 	kt_settle(&r.p, 700);
 	ck_assert_msg(kt_dead_lines(r.p.ebuf, &d, 1, &bad) == 1,
 		      "%s: a second line after the program's read:\n%s",
@@ -258,25 +249,55 @@ START_TEST(t_watch_in6)
 }
 END_TEST
 
+/* The peer is made dead by cut(), then the program writes: the death
+ * clock starts at the write, and the program's write reports w->error. */
+static void write_case(const struct kt_want *w, void (*cut)(void))
+{
+	struct kt_rig r;
+	long t0;
+
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, log_env,
+		     1);
+	cut();
+	t0 = kt_now_ms();
+	ck_assert(kt_send(&r.p, "go\n") == 0);
+	kt_rig_judge(&r, w, t0);
+	kt_rig_result(&r, w->error, 3000);
+	kt_rig_free(&r);
+}
+
+/* The peer's host answers every segment to KT_PORT with ICMP
+ * host-unreachable. */
+static void reject_unreachable(void)
+{
+	char err[512];
+
+	ck_assert_msg(kt_nft("table inet kashim_test {\n chain in {\n"
+			     "  type filter hook input priority 0;\n"
+			     "  tcp dport 5555 reject with icmpx "
+			     "host-unreachable\n }\n}\n", err,
+			     sizeof err) == 0, "nft: %s", err);
+}
+
+/* The peer vanishes without a word: the path is dropped, then the test's
+ * end is aborted (its RST dropped too), so no state is left of it. */
+static void peer_vanishes(struct kt_rig *r)
+{
+	kt_drop_port();
+	kt_abort(r->cfd);
+	r->cfd = -1;
+}
+
 /* cause=user_timeout: the peer goes silent, then the program writes; its
  * data is retransmitted until TCP_USER_TIMEOUT (auto: 3000 ms). */
 START_TEST(t_cause_user_timeout)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	static const struct kt_want w = { "user_timeout: unacked data", "out",
 				       "ETIMEDOUT", "user_timeout",
 				       KT_THEORY_MS, 0 };
-	struct kt_rig r;
-	long t0;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, env, 1);
-	kt_drop_port();
-	t0 = kt_now_ms();
-	ck_assert(kt_send(&r.p, "go\n") == 0);
-	kt_rig_judge(&r, &w, t0);
-	kt_rig_result(&r, "ETIMEDOUT", 3000);
-	kt_rig_free(&r);
+	write_case(&w, kt_drop_port);
 }
 END_TEST
 
@@ -286,7 +307,6 @@ END_TEST
  * after 3 s, hence the wider late allowance. */
 START_TEST(t_cause_zero_window)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	static const struct kt_want w = { "zero_window: peer not reading",
 					  "out", "ETIMEDOUT", "zero_window",
 					  KT_THEORY_MS, 6000 };
@@ -294,13 +314,32 @@ START_TEST(t_cause_zero_window)
 	int small = 4096;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "fill", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "fill", NULL, log_env,
+		     1);
 	setsockopt(r.cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 	kt_rig_judge(&r, &w, r.t_up);
 	kt_rig_result(&r, "ETIMEDOUT", 3000);
 	kt_rig_free(&r);
 }
 END_TEST
+
+/* The peer vanishes and is back without state before the first keepalive
+ * probe (env sets IDLE=3): the probe meets an RST; the program, blocked in
+ * act (arg), reads ECONNRESET within ms. */
+static void reset_case(const char *const *env, const struct kt_want *w,
+		       const char *act, const char *arg, int ms)
+{
+	struct kt_rig r;
+
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", act, arg, env, 1);
+	peer_vanishes(&r);
+	kt_undrop_port();
+	ck_assert_msg(kt_now_ms() - r.t_up < 2500,
+		      "setup took longer than IDLE: the case proves nothing");
+	kt_rig_judge(&r, w, r.t_up);
+	kt_rig_result(&r, "ECONNRESET", ms);
+	kt_rig_free(&r);
+}
 
 /* cause=reset: the peer vanishes (its RST is dropped) and comes back
  * without state; the first keepalive probe (IDLE=3) meets an RST. */
@@ -310,19 +349,9 @@ START_TEST(t_cause_reset)
 					   "KASHIM_IDLE=3", NULL };
 	static const struct kt_want w = { "reset: peer back without state",
 				       "out", "ECONNRESET", "reset", 3000, 0 };
-	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_abort(r.cfd);
-	r.cfd = -1;
-	kt_undrop_port();
-	ck_assert_msg(kt_now_ms() - r.t_up < 2500,
-		      "setup took longer than IDLE: the case proves nothing");
-	kt_rig_judge(&r, &w, r.t_up);
-	kt_rig_result(&r, "ECONNRESET", 3000);
-	kt_rig_free(&r);
+	reset_case(env, &w, "recv", NULL, 3000);
 }
 END_TEST
 
@@ -332,26 +361,12 @@ END_TEST
  * snd_una - 1); at the user timeout the kernel reports EHOSTUNREACH. */
 START_TEST(t_cause_unreachable)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr", NULL };
 	static const struct kt_want w = { "unreachable: ICMP host unreachable",
 					  "out", "EHOSTUNREACH", "unreachable",
 					  KT_THEORY_MS, 0 };
-	char err[512];
-	struct kt_rig r;
-	long t0;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "write", NULL, env, 1);
-	ck_assert_msg(kt_nft("table inet kashim_test {\n chain in {\n"
-			     "  type filter hook input priority 0;\n"
-			     "  tcp dport 5555 reject with icmpx "
-			     "host-unreachable\n }\n}\n", err,
-			     sizeof err) == 0, "nft: %s", err);
-	t0 = kt_now_ms();
-	ck_assert(kt_send(&r.p, "go\n") == 0);
-	kt_rig_judge(&r, &w, t0);
-	kt_rig_result(&r, "EHOSTUNREACH", 3000);
-	kt_rig_free(&r);
+	write_case(&w, reject_unreachable);
 }
 END_TEST
 
@@ -367,19 +382,9 @@ START_TEST(t_watch_reset_first_probe)
 	static const struct kt_want w = { "watcher reset at the 1st probe",
 					  "out", "ECONNRESET", "reset", 3000,
 					  500 + KT_MARGIN_MS };
-	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "idle", "7000", env, 1);
-	kt_drop_port();
-	kt_abort(r.cfd);
-	r.cfd = -1;
-	kt_undrop_port();
-	ck_assert_msg(kt_now_ms() - r.t_up < 2500,
-		      "setup took longer than IDLE: the case proves nothing");
-	kt_rig_judge(&r, &w, r.t_up);
-	kt_rig_result(&r, "ECONNRESET", 7000);
-	kt_rig_free(&r);
+	reset_case(env, &w, "idle", "7000", 7000);
 }
 END_TEST
 
@@ -398,9 +403,7 @@ START_TEST(t_watch_reset_last_probe)
 
 	KT_NETNS();
 	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "idle", "8000", env, 1);
-	kt_drop_port();
-	kt_abort(r.cfd);
-	r.cfd = -1;
+	peer_vanishes(&r);
 	ck_assert_msg(kt_now_ms() - r.t_up < 800, "the drop came after the "
 		      "first probe (%ld ms): the case proves nothing",
 		      kt_now_ms() - r.t_up);
@@ -425,9 +428,7 @@ START_TEST(t_high_fd_recv)
 	KT_NETNS();
 	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
 	ck_assert_int_eq(r.fd, 15000);
-	kt_drop_port();
-	kt_rig_judge(&r, &w, r.t_up);
-	kt_rig_result(&r, "ETIMEDOUT", 3000);
+	kt_rig_silent(&r, &w, "ETIMEDOUT", 3000);
 	kt_rig_free(&r);
 }
 END_TEST
@@ -445,10 +446,7 @@ START_TEST(t_high_fd_watch)
 	KT_NETNS();
 	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "idle", "7000", env, 1);
 	ck_assert_int_eq(r.fd, 15000);
-	kt_drop_port();
-	kt_rig_judge(&r, &w, r.t_up);
-	ck_assert(strstr(r.p.obuf, "woke") == NULL);
-	kt_rig_result(&r, "ETIMEDOUT", 7000);
+	kt_rig_watched(&r, &w, 7000);
 	kt_rig_free(&r);
 }
 END_TEST
@@ -461,7 +459,6 @@ START_TEST(t_stderr_redirected)
 	const char *env[] = { "KASHIM_LOG=stderr", "KASHIM_WATCH=1", envs,
 			      NULL };
 	struct kt_rig r;
-	FILE *f;
 	size_t n;
 
 	KT_NETNS();
@@ -469,15 +466,10 @@ START_TEST(t_stderr_redirected)
 	ck_assert(mkdtemp(path) != NULL);
 	strcat(path, "/err");
 	snprintf(envs, sizeof envs, "LOG_PEER_STDERR_TO=%s", path);
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_rig_recv_timeout(&r, env);
 	kt_wait(&r.p, 3000);
-	text = calloc(1, 65536);
-	f = fopen(path, "r");
-	ck_assert(f != NULL && text != NULL);
-	n = fread(text, 1, 65535, f);
-	fclose(f);
+	text = kt_read_file(path, &n);
+	ck_assert(text != NULL);
 	ck_assert_msg(n == 0, "the program's own fd 2 file got:\n%s", text);
 	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL, "%s", kt_tail(r.p.ebuf));
 	free(text);
@@ -505,11 +497,7 @@ START_TEST(t_prog_name_quoted)
 	snprintf(link, sizeof link, "%s/my \"prog", dir);
 	ck_assert(symlink(kt_prog("log_peer"), link) == 0);
 	lfd = kt_listener("127.0.0.1", KT_PORT, NULL);
-	kt_env_init(&e, 1);
-	kt_env_add(&e, "KASHIM_LOG=stderr");
-	kt_env_add(&e, "KASHIM_IDLE=1");
-	kt_env_add(&e, "KASHIM_INTVL=1");
-	kt_env_add(&e, "KASHIM_CNT=2");
+	kt_rig_env(&e, 1, log_env);
 	ck_assert(kt_spawn(&p, (char *const *)argv, e.v, NULL, 0) == 0);
 	c = kt_accept(lfd, 5000);
 	ck_assert(c >= 0);
@@ -543,12 +531,11 @@ static void assert_no_line(struct kt_rig *r, const char *label)
  * on and looks for 2 s more.  Nothing. */
 START_TEST(t_peer_closes_nothing)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr",
-					   "KASHIM_WATCH=1", NULL };
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "eof", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "eof", NULL, watch_env,
+		     1);
 	close(r.cfd);
 	r.cfd = -1;
 	kt_rig_result(&r, "EOF", 3000);
@@ -562,12 +549,11 @@ END_TEST
  * happens to the peer's socket, the program has nothing to log. */
 START_TEST(t_prog_closes_nothing)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr",
-					   "KASHIM_WATCH=1", NULL };
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "in", "127.0.0.1", "close", NULL, env, 1);
+	kt_rig_start(&r, "log_peer", "in", "127.0.0.1", "close", NULL,
+		     watch_env, 1);
 	ck_assert(kt_send(&r.p, "close\n") == 0);
 	ck_assert(kt_wait_line(&r.p, "closed", 3000, NULL, 0) == 0);
 	kt_drop_port();
@@ -627,14 +613,8 @@ END_TEST
  * existed: nothing. */
 START_TEST(t_connect_unreachable_nothing)
 {
-	char err[512];
-
 	KT_NETNS();
-	ck_assert_msg(kt_nft("table inet kashim_test {\n chain in {\n"
-			     "  type filter hook input priority 0;\n"
-			     "  tcp dport 5555 reject with icmpx "
-			     "host-unreachable\n }\n}\n", err,
-			     sizeof err) == 0, "nft: %s", err);
+	reject_unreachable();
 	connfail_case(0, "result=EHOSTUNREACH");
 }
 END_TEST
@@ -649,9 +629,7 @@ START_TEST(t_control_log_off)
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_rig_recv_timeout(&r, env);
 	kt_settle(&r.p, 700);
 	ck_assert_msg(strstr(r.p.ebuf, "kashim") == NULL,
 		      "KASHIM_LOG unset, yet: %s", kt_tail(r.p.ebuf));
@@ -662,12 +640,11 @@ END_TEST
 /* Without the preload: no line, and the program is still blocked. */
 START_TEST(t_control_no_preload)
 {
-	static const char *const env[] = { "KASHIM_LOG=stderr",
-					   "KASHIM_WATCH=1", NULL };
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 0);
+	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL,
+		     watch_env, 0);
 	kt_drop_port();
 	kt_settle(&r.p, KT_THEORY_MS + KT_MARGIN_MS);
 	ck_assert_msg(kt_running(&r.p) && !strstr(r.p.obuf, "result="),
@@ -707,6 +684,19 @@ START_TEST(t_debug_configured)
 }
 END_TEST
 
+/* The program's outbound connection was left alone for reason: its
+ * "skipped" debug line says so. */
+static void assert_skipped(struct kt_rig *r, const char *reason)
+{
+	char want[256];
+
+	snprintf(want, sizeof want, "kashim[%ld]: skipped prog=log_peer "
+		 "fd=%d dir=out peer=%s reason=%s\n", r->pid, r->fd, r->peer,
+		 reason);
+	ck_assert_msg(kt_wait_text(&r->p, 2, want, 2000) == 0,
+		      "no '%s' in:\n%s", want, kt_tail(r->p.ebuf));
+}
+
 /* A connection left alone by a filter: "skipped ... reason=ports", and
  * no dead-peer line for it (it was never configured: it does not die). */
 START_TEST(t_debug_skipped)
@@ -714,15 +704,11 @@ START_TEST(t_debug_skipped)
 	static const char *const env[] = { "KASHIM_DEBUG=1",
 					   "KASHIM_LOG=stderr",
 					   "KASHIM_PORTS=!5555", NULL };
-	char want[256];
 	struct kt_rig r;
 
 	KT_NETNS();
 	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	snprintf(want, sizeof want, "kashim[%ld]: skipped prog=log_peer "
-		 "fd=%d dir=out peer=%s reason=ports\n", r.pid, r.fd, r.peer);
-	ck_assert_msg(kt_wait_text(&r.p, 2, want, 2000) == 0,
-		      "no '%s' in:\n%s", want, kt_tail(r.p.ebuf));
+	assert_skipped(&r, "ports");
 	ck_assert_msg(strstr(r.p.ebuf, "configured") == NULL, "%s",
 		      kt_tail(r.p.ebuf));
 	kt_rig_free(&r);
@@ -733,16 +719,11 @@ START_TEST(t_debug_skipped_direction)
 {
 	static const char *const env[] = { "KASHIM_DEBUG=1",
 					   "KASHIM_DIRECTION=in", NULL };
-	char want[256];
 	struct kt_rig r;
 
 	KT_NETNS();
 	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	snprintf(want, sizeof want, "kashim[%ld]: skipped prog=log_peer "
-		 "fd=%d dir=out peer=%s reason=direction\n", r.pid, r.fd,
-		 r.peer);
-	ck_assert_msg(kt_wait_text(&r.p, 2, want, 2000) == 0,
-		      "no '%s' in:\n%s", want, kt_tail(r.p.ebuf));
+	assert_skipped(&r, "direction");
 	kt_rig_free(&r);
 }
 END_TEST

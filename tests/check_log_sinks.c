@@ -51,23 +51,6 @@ static void rm_tmp(const char *path)
 	rmdir(dir);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (!f)
-		return NULL;
-	n = getdelim(&buf, &cap, '\0', f);
-	fclose(f);
-	if (n < 0) {
-		free(buf);
-		return strdup("");
-	}
-	return buf;
-}
 
 /* ---- syslog ------------------------------------------------------------ */
 
@@ -195,7 +178,7 @@ START_TEST(t_sink_file_two_procs)
 		ck_assert_msg(strstr(p[i].obuf, "result errors=100 eofs=0"),
 			      "program: %s", kt_tail(p[i].obuf));
 	}
-	text = slurp(path);
+	text = kt_read_file(path, NULL);
 	ck_assert_msg(text != NULL, "no log file %s", path);
 	lines = kt_count_lines(text, "");
 	n = kt_dead_lines(text, d, N + 10, &bad);
@@ -244,11 +227,9 @@ START_TEST(t_sink_file_debug)
 	KT_NETNS();
 	snprintf(path, sizeof path, "%s/dead.log", tmpdir());
 	snprintf(envs, sizeof envs, "KASHIM_LOG=%s", path);
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_rig_recv_timeout(&r, env);
 	kt_wait(&r.p, 3000);
-	text = slurp(path);
+	text = kt_read_file(path, NULL);
 	ck_assert(text != NULL);
 	snprintf(want, sizeof want, "kashim[%ld]: configured prog=log_peer "
 		 "fd=%d dir=out peer=%s idle=1 intvl=1 cnt=2 user_timeout=3000 "
@@ -278,9 +259,7 @@ START_TEST(t_sink_file_unopenable)
 	struct kt_rig r;
 
 	KT_NETNS();
-	kt_rig_start(&r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
-	kt_drop_port();
-	kt_rig_result(&r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
+	kt_rig_recv_timeout(&r, env);
 	kt_wait(&r.p, 3000);
 	ck_assert_msg(strcmp(r.p.ebuf, want) == 0,
 		      "stderr:\n%s\nwant exactly:\n%s", kt_tail(r.p.ebuf), want);
@@ -474,7 +453,7 @@ START_TEST(t_daemon_closes_fds)
 	ck_assert_msg(WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0,
 		      "daemon %s", kt_status_str(&p));
 	read_all(clive, stream, sizeof stream, 1000);
-	own = slurp(path);
+	own = kt_read_file(path, NULL);
 	ck_assert(own != NULL);
 	ck_assert_msg(strstr(own, "daemon result=ETIMEDOUT"),
 		      "the daemon did not learn it (kashim not working?): %s",

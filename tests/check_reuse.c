@@ -22,20 +22,29 @@
 
 #define PORT2 5556
 
-static void spawn(struct kt_proc *p, const char *const *argv, int watch)
-{
-	struct kt_env e;
+static const char *const log_env[] = { "KASHIM_LOG=stderr", NULL };
+static const char *const watch_env[] = { "KASHIM_LOG=stderr",
+					 "KASHIM_WATCH=1", NULL };
 
-	kt_env_init(&e, 1);
-	kt_env_add(&e, "KASHIM_LOG=stderr");
-	if (watch)
-		kt_env_add(&e, "KASHIM_WATCH=1");
-	kt_env_add(&e, "KASHIM_IDLE=1");
-	kt_env_add(&e, "KASHIM_INTVL=1");
-	kt_env_add(&e, "KASHIM_CNT=2");
-	ck_assert_msg(kt_spawn(p, (char *const *)argv, e.v, NULL, 0) == 0,
-		      "spawn %s", argv[0]);
-	kt_env_free(&e);
+/* The test's listener on KT_PORT, then the program (argv) started as the
+ * rig starts one, with KASHIM_LOG=stderr and, when watch, the watcher.
+ * Returns the listener. */
+static int listen_and_spawn(struct kt_proc *p, const char *const *argv,
+			    int watch)
+{
+	int l = kt_listener("127.0.0.1", KT_PORT, NULL);
+
+	ck_assert(l >= 0);
+	kt_rig_spawn(p, argv, watch ? watch_env : log_env);
+	return l;
+}
+
+/* The program, the test's end a and its listener l go. */
+static void done(struct kt_proc *p, int a, int l)
+{
+	kt_proc_free(p);
+	close(a);
+	close(l);
 }
 
 static void up(struct kt_proc *p, const char *tag)
@@ -94,18 +103,14 @@ START_TEST(t_reused_same_peer)
 	struct kt_proc p;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", KT_PORT, NULL);
-	ck_assert(l >= 0);
-	spawn(&p, argv, 1);
+	l = listen_and_spawn(&p, argv, 1);
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up ");
 	b = accept_or_fail(&p, l, "B");
 	up(&p, "up2 ");
 	kt_abort(b);
 	finish(&p, "ECONNRESET", 0, same_peer_rows[_i].label);
-	kt_proc_free(&p);
-	close(a);
-	close(l);
+	done(&p, a, l);
 }
 END_TEST
 
@@ -121,9 +126,7 @@ START_TEST(t_rawaccept)
 	struct kt_proc p;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", KT_PORT, NULL);
-	ck_assert(l >= 0);
-	spawn(&p, argv, 1);
+	l = listen_and_spawn(&p, argv, 1);
 	up(&p, "listening");
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up ");
@@ -132,9 +135,7 @@ START_TEST(t_rawaccept)
 	up(&p, "up2 ");
 	kt_abort(b);
 	finish(&p, "ECONNRESET", 0, "raw accept4");
-	kt_proc_free(&p);
-	close(a);
-	close(l);
+	done(&p, a, l);
 }
 END_TEST
 
@@ -156,7 +157,7 @@ START_TEST(t_dup3)
 	l1 = kt_listener("127.0.0.1", KT_PORT, NULL);
 	l2 = kt_listener("127.0.0.1", PORT2, NULL);
 	ck_assert(l1 >= 0 && l2 >= 0);
-	spawn(&p, argv, 1);
+	kt_rig_spawn(&p, argv, watch_env);
 	a = accept_or_fail(&p, l1, "A");
 	b = accept_or_fail(&p, l2, "B");
 	up(&p, "up2 ");
@@ -195,9 +196,7 @@ START_TEST(t_dupfd_close)
 	int bad;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", KT_PORT, NULL);
-	ck_assert(l >= 0);
-	spawn(&p, argv, 0);
+	l = listen_and_spawn(&p, argv, 0);
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up2 ");
 	kt_drop_port();
@@ -218,9 +217,7 @@ START_TEST(t_dupfd_close)
 	printf("MEASURE: %s: theory %d ms, recv on D failed after %ld ms, "
 	       "line age %ld ms\n", label, KT_THEORY_MS, el, d.age_ms);
 	kt_undrop_port();
-	kt_proc_free(&p);
-	close(a);
-	close(l);
+	done(&p, a, l);
 }
 END_TEST
 
@@ -235,9 +232,7 @@ START_TEST(t_dupfd_keep_watch)
 	struct kt_proc p;
 
 	KT_NETNS();
-	l = kt_listener("127.0.0.1", KT_PORT, NULL);
-	ck_assert(l >= 0);
-	spawn(&p, argv, 1);
+	l = listen_and_spawn(&p, argv, 1);
 	a = accept_or_fail(&p, l, "A");
 	up(&p, "up2 ");
 	kt_drop_port();
@@ -250,25 +245,21 @@ START_TEST(t_dupfd_keep_watch)
 		      n, kt_tail(p.ebuf));
 	ck_assert_str_eq(d[0].peer, "127.0.0.1:5555");
 	kt_undrop_port();
-	kt_proc_free(&p);
-	close(a);
-	close(l);
+	done(&p, a, l);
 }
 END_TEST
 
 static Suite *reuse_suite(void)
 {
 	Suite *s = suite_create("reuse");
-	TCase *behind = tcase_create("behind");
+	TCase *behind = kt_tcase(s, "behind", 30);
 
-	tcase_set_timeout(behind, 30);
 	tcase_add_loop_test(behind, t_reused_same_peer, 0,
 			    KT_N(same_peer_rows));
 	tcase_add_test(behind, t_rawaccept);
 	tcase_add_test(behind, t_dup3);
 	tcase_add_test(behind, t_dupfd_close);
 	tcase_add_test(behind, t_dupfd_keep_watch);
-	suite_add_tcase(s, behind);
 	return s;
 }
 

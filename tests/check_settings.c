@@ -242,17 +242,6 @@ static char *standin(const char *dir, int status, const char *line)
 	return seen;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-
-	ck_assert_ptr_nonnull(f);
-	buf[fread(buf, 1, 65535, f)] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* Does text hold a line that starts with prefix? */
 static int has_line(const char *text, const char *prefix)
 {
@@ -282,7 +271,8 @@ START_TEST(wrapper_passes_only_option_variables)
 	kt_env_add(&e, "LD_PRELOAD=%s", kt_testlib());
 	run(&p, (char *[]){ wrapper(), "-i", "5", "--ports=80", "-w", "--log",
 			    "/tmp/a b", (char *)tcpopts(), NULL }, &e);
-	env_seen = slurp(seen);
+	env_seen = kt_read_file(seen, NULL);
+	ck_assert_ptr_nonnull(env_seen);
 	standin(dir, 7, "");
 	run(&q, (char *[]){ wrapper(), "-i", "5", (char *)tcpopts(), NULL }, &e);
 	rm_rf(dir);

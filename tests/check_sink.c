@@ -45,17 +45,13 @@ static void in_dir(char *out, size_t cap, const char *name)
 	ck_assert(n > 0 && (size_t)n < cap);
 }
 
-/* The whole file, NUL-terminated, into buf. */
-static void slurp(const char *path, char *buf, size_t cap)
+/* The whole file; the test fails when it cannot be read. */
+static const char *file_text(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	const char *text = kt_read_file(path, NULL);
 
-	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
-	n = read(fd, buf, cap - 1);
-	ck_assert(n >= 0);
-	buf[n] = '\0';
-	close(fd);
+	ck_assert_msg(text != NULL, "%s: %s", path, strerror(errno));
+	return text;
 }
 
 static char warned[512];
@@ -82,7 +78,7 @@ static void stderr_to(const char *path)
 
 START_TEST(file_gets_one_line_per_emit)
 {
-	char path[128], text[512];
+	char path[128];
 
 	make_dir();
 	in_dir(path, sizeof(path), "k.log");
@@ -91,8 +87,7 @@ START_TEST(file_gets_one_line_per_emit)
 	ck_assert_int_eq(warnings, 0);
 	kashim_sink_emit(4242, "peer dead fd=7");
 	kashim_sink_emit(17, "second");
-	slurp(path, text, sizeof(text));
-	ck_assert_str_eq(text, "kashim[4242]: peer dead fd=7\n"
+	ck_assert_str_eq(file_text(path), "kashim[4242]: peer dead fd=7\n"
 			       "kashim[17]: second\n");
 	unlink(path);
 	rmdir(dir);
@@ -105,7 +100,7 @@ END_TEST
  * opened arrives. */
 START_TEST(file_unusable_warns_or_waits)
 {
-	char sub[128], path[160], text[256];
+	char sub[128], path[160];
 
 	make_dir();
 	in_dir(sub, sizeof(sub), "later");
@@ -119,8 +114,7 @@ START_TEST(file_unusable_warns_or_waits)
 			 KASHIM_SINK_FILE);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	kashim_sink_emit(5, "after");
-	slurp(path, text, sizeof(text));
-	ck_assert_str_eq(text, "kashim[5]: after\n");
+	ck_assert_str_eq(file_text(path), "kashim[5]: after\n");
 	unlink(path);
 	rmdir(sub);
 	rmdir(dir);
@@ -173,7 +167,7 @@ END_TEST
  * file (a daemon that reused the number). */
 START_TEST(stderr_only_while_it_is_the_same_file)
 {
-	char first[128], second[128], text[256];
+	char first[128], second[128];
 
 	make_dir();
 	in_dir(first, sizeof(first), "err1");
@@ -184,10 +178,8 @@ START_TEST(stderr_only_while_it_is_the_same_file)
 	kashim_sink_emit(3, "to the first");
 	stderr_to(second);
 	kashim_sink_emit(3, "to nobody");
-	slurp(first, text, sizeof(text));
-	ck_assert_str_eq(text, "kashim[3]: to the first\n");
-	slurp(second, text, sizeof(text));
-	ck_assert_str_eq(text, "");
+	ck_assert_str_eq(file_text(first), "kashim[3]: to the first\n");
+	ck_assert_str_eq(file_text(second), "");
 	unlink(first);
 	unlink(second);
 	rmdir(dir);
@@ -211,14 +203,12 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("sink");
-	TCase *tc = tcase_create("sinks");
+	TCase *tc = kt_tcase(s, "sinks", TIMEOUT);
 
-	tcase_set_timeout(tc, TIMEOUT);
 	tcase_add_test(tc, file_gets_one_line_per_emit);
 	tcase_add_test(tc, file_unusable_warns_or_waits);
 	tcase_add_test(tc, syslog_gets_one_datagram);
 	tcase_add_test(tc, stderr_only_while_it_is_the_same_file);
 	tcase_add_test(tc, stderr_that_is_tcp_is_refused);
-	suite_add_tcase(s, tc);
 	return kt_main(s);
 }

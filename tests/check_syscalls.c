@@ -58,8 +58,6 @@ static char *trace(const char *prog, int preload, const char **env,
 	struct kt_env e;
 	struct kt_proc p;
 	int n = 0, fd = mkstemp(tfile), rc;
-	FILE *f;
-	long len;
 
 	ck_assert(fd >= 0);
 	close(fd);
@@ -97,14 +95,8 @@ static char *trace(const char *prog, int preload, const char **env,
 		*out = strdup(p.obuf);
 	kt_proc_free(&p);
 	kt_env_free(&e);
-	f = fopen(tfile, "r");
-	ck_assert(f != NULL);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)len + 1);
-	ck_assert(fread(text, 1, (size_t)len, f) == (size_t)len);
-	fclose(f);
+	text = kt_read_file(tfile, NULL);
+	ck_assert(text != NULL);
 	unlink(tfile);
 	return text;
 }

@@ -79,6 +79,49 @@ char *kt_strf(const char *fmt, ...)
 	return s;
 }
 
+/* ---- files ------------------------------------------------------------ */
+
+char *kt_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+	size_t n = 0, cap = 4096;
+	char *buf;
+	ssize_t got;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	if (!buf)
+		abort();                /* out of memory: as kt_strf */
+	for (;;) {
+		got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		if (n == cap - 1) {
+			char *more = realloc(buf, cap * 2);
+
+			if (!more)
+				abort();
+			buf = more;
+			cap *= 2;
+		}
+	}
+	e = errno;
+	close(fd);
+	if (got < 0) {
+		free(buf);
+		errno = e;
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
 /* ---- environment lists ------------------------------------------------ */
 
 void kt_env_init(struct kt_env *e, int preload)
@@ -989,6 +1032,31 @@ long kt_rig_result(struct kt_rig *r, const char *want, int ms)
 	ck_assert_msg(strcmp(res, want) == 0, "program saw %s, want %s",
 		      res, want);
 	return el;
+}
+
+long kt_rig_silent(struct kt_rig *r, const struct kt_want *w,
+		   const char *seen, int ms)
+{
+	kt_drop_port();
+	kt_rig_judge(r, w, r->t_up);
+	return kt_rig_result(r, seen, ms);
+}
+
+long kt_rig_watched(struct kt_rig *r, const struct kt_want *w, int ms)
+{
+	kt_drop_port();
+	kt_rig_judge(r, w, r->t_up);
+	ck_assert_msg(strstr(r->p.obuf, "woke") == NULL,
+		      "%s: the program woke before the line came: the "
+		      "watcher was not tested", w->label);
+	return kt_rig_result(r, "ETIMEDOUT", ms);
+}
+
+void kt_rig_recv_timeout(struct kt_rig *r, const char *const *env)
+{
+	kt_rig_start(r, "log_peer", "out", "127.0.0.1", "recv", NULL, env, 1);
+	kt_drop_port();
+	kt_rig_result(r, "ETIMEDOUT", KT_THEORY_MS + KT_MARGIN_MS + 2000);
 }
 
 

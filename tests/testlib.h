@@ -42,6 +42,13 @@ const char *kt_prog(const char *name);
  * when out of memory). */
 char *kt_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- files ------------------------------------------------------------ */
+
+/* The whole file at path, NUL-terminated, in a new buffer that lives until
+ * the test process ends (free() it where that matters); its length in *len
+ * when len != NULL.  NULL, with errno, when it cannot be opened or read. */
+char *kt_read_file(const char *path, size_t *len);
+
 /* ---- environment lists ------------------------------------------------ */
 
 #define KT_ENV_MAX 64
@@ -323,6 +330,23 @@ void kt_undrop_port(void);
 /* Wait up to ms for the program's "result=X elapsed_ms=N"; X must be
  * want.  Returns N. */
 long kt_rig_result(struct kt_rig *r, const char *want, int ms);
+
+/* The common dead-peer case: the peer goes silent right after "up"
+ * (KT_PORT dropped), the line is judged from r->t_up (kt_rig_judge, below),
+ * then the program's call must report seen within ms.  Returns the
+ * program's elapsed_ms. */
+long kt_rig_silent(struct kt_rig *r, const struct kt_want *w,
+		   const char *seen, int ms);
+/* The same for a program that sleeps through the death ("idle MS": it
+ * prints "woke" when it wakes, then reads), so that only the watcher can
+ * have written the line: the line must come while the program still
+ * sleeps, and its read then reports ETIMEDOUT within ms. */
+long kt_rig_watched(struct kt_rig *r, const struct kt_want *w, int ms);
+/* log_peer blocked in recv on an outbound IPv4 connection (env as for
+ * kt_rig_start), KT_PORT dropped, its recv reporting ETIMEDOUT within
+ * theory + margin + 2 s: for the cases that look for the line elsewhere (a
+ * file, the syslog socket) or want none at all. */
+void kt_rig_recv_timeout(struct kt_rig *r, const char *const *env);
 
 /* Wait for the dead-peer line, then KT_SETTLE_MS more: exactly one line,
  * its pid, prog, fd, dir, local, peer, error and cause right, its age what

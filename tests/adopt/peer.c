@@ -43,14 +43,6 @@
 
 #define MAXCONN 1100
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static const char *errname(int e)
 {
 	static char buf[16];
@@ -103,14 +95,14 @@ static int client(const char *addr, int port)
 
 	printf("connected fd=%d\n", fd);
 	fflush(stdout);
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	n = read(fd, &c, 1);
 	if (n < 0)
 		printf("result=%s elapsed_ms=%ld\n", errname(errno),
-		       now_ms() - t0);
+		       prog_now_ms() - t0);
 	else
 		printf("result=%s elapsed_ms=%ld\n", n ? "data" : "eof",
-		       now_ms() - t0);
+		       prog_now_ms() - t0);
 	return 0;
 }
 

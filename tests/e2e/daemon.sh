@@ -11,12 +11,8 @@
 NET=$E2E_PROGS/e2e_net
 K=7901
 P=7902
-WANT="keepalive=1 idle=$IDLE intvl=$INTVL cnt=$CNT user_timeout=$THEORY_MS"
 
-"$NET" server 127.0.0.1 $K >/dev/null 2>&1 &
-"$NET" server 127.0.0.1 $P >/dev/null 2>&1 &
-wait_listen $K
-wait_listen $P
+net_servers $K $P
 KLOG=$E2E_TMP/daemon.klog EXTRA_ENV=KASHIM_WATCH=1 \
 	preloaded "$NET" daemon 127.0.0.1 $K "$E2E_TMP/k.status" &
 wait $! || fail "the daemon (kashim) did not start"
@@ -31,7 +27,7 @@ wait_until 5000 est_is dport $K 1 || fail "the daemon (kashim) is not connected"
 wait_until 5000 est_is dport $P 1 || fail "the daemon (plain) is not connected"
 t_up=$(now_ms)
 nft_drop "$K, $P"
-grep -q "^daemon pid=[0-9]* opts $WANT\$" "$E2E_TMP/k.status" ||
+grep -q "^daemon pid=[0-9]* opts $OPTS_WANT\$" "$E2E_TMP/k.status" ||
 	fail "options in the daemon: $(cat "$E2E_TMP/k.status")"
 grep -q '^daemon pid=[0-9]* opts keepalive=0 ' "$E2E_TMP/p.status" ||
 	fail "without kashim: $(cat "$E2E_TMP/p.status")"

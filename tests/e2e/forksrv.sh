@@ -9,22 +9,15 @@ NET=$E2E_PROGS/e2e_net
 N=20
 K=7801
 P=7802
-WANT="keepalive=1 idle=$IDLE intvl=$INTVL cnt=$CNT user_timeout=$THEORY_MS"
 
 KLOG=$E2E_TMP/forksrv.klog
-preloaded "$NET" forksrv 127.0.0.1 $K >"$E2E_TMP/k.out" 2>&1 &
-"$NET" forksrv 127.0.0.1 $P >"$E2E_TMP/p.out" 2>&1 &
-wait_listen $K
-wait_listen $P
+net_pair forksrv
 "$NET" clients 127.0.0.1 $K $N >/dev/null 2>&1 &
 "$NET" clients 127.0.0.1 $P $N >/dev/null 2>&1 &
-for f in k p; do
-	wait_until 10000 has_lines "$E2E_TMP/$f.out" '^child pid=' $N ||
-		fail "forksrv ($f): $(cat "$E2E_TMP/$f.out")"
-done
+wait_both 10000 '^child pid=' $N forksrv
 t_up=$(now_ms)
 nft_drop "$K, $P"
-[ "$(lines "$E2E_TMP/k.out" "^child pid=[0-9]* opts $WANT\$")" -eq $N ] ||
+[ "$(lines "$E2E_TMP/k.out" "^child pid=[0-9]* opts $OPTS_WANT\$")" -eq $N ] ||
 	fail "options in the children: $(grep '^child' "$E2E_TMP/k.out")"
 [ "$(lines "$E2E_TMP/p.out" '^child pid=[0-9]* opts keepalive=0 ')" -eq $N ] ||
 	fail "without kashim: $(grep '^child' "$E2E_TMP/p.out")"

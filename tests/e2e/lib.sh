@@ -40,6 +40,8 @@ IDLE=2
 INTVL=1
 CNT=3
 THEORY_MS=$(((IDLE + INTVL * CNT) * 1000))
+# The options these settings put on a connection, as e2e_net prints them.
+OPTS_WANT="keepalive=1 idle=$IDLE intvl=$INTVL cnt=$CNT user_timeout=$THEORY_MS"
 MARGIN_MS=3000  # late allowance: timers, a loaded 2-core CI machine
 EARLY_MS=500    # the kernel's idle clock starts before the case's does
 E2E_PIDS=""     # extra pids to kill (daemons, in their own session)
@@ -192,6 +194,58 @@ $(traffic "$@")"
 
 wait_listen() {
 	wait_until 5000 is_listening "$1" || fail "nothing listens on port $1"
+}
+
+# net_servers PORT...: an e2e_net server (never preloaded, its output
+# dropped) on each port, listening before this returns.
+net_servers() {
+	for ns_port in "$@"; do
+		"$E2E_PROGS/e2e_net" server 127.0.0.1 "$ns_port" >/dev/null 2>&1 &
+	done
+	for ns_port in "$@"; do
+		wait_listen "$ns_port"
+	done
+}
+
+# net_pair MODE: e2e_net MODE 127.0.0.1 on port $K with kashim (output
+# to $E2E_TMP/k.out, log to $KLOG) and on $P without it (p.out), both
+# listening before this returns.
+net_pair() {
+	preloaded "$E2E_PROGS/e2e_net" "$1" 127.0.0.1 "$K" >"$E2E_TMP/k.out" 2>&1 &
+	"$E2E_PROGS/e2e_net" "$1" 127.0.0.1 "$P" >"$E2E_TMP/p.out" 2>&1 &
+	wait_listen "$K"
+	wait_listen "$P"
+}
+
+# sink_servers PORT...: a socat on each port that accepts one connection
+# and only reads it (into /dev/null), listening before this returns.
+sink_servers() {
+	for ss_port in "$@"; do
+		socat -u TCP-LISTEN:"$ss_port",bind=127.0.0.1,reuseaddr \
+			OPEN:/dev/null &
+	done
+	for ss_port in "$@"; do
+		wait_listen "$ss_port"
+	done
+}
+
+# wait_both MS PATTERN N WHAT: within MS, both $E2E_TMP/k.out (the program
+# with kashim) and $E2E_TMP/p.out (without) have N lines matching PATTERN;
+# else fail with WHAT and the output that has not.
+wait_both() {
+	for wb_f in k p; do
+		wait_until "$1" has_lines "$E2E_TMP/$wb_f.out" "$2" "$3" ||
+			fail "$4 ($wb_f): $(cat "$E2E_TMP/$wb_f.out")"
+	done
+}
+
+# opts_both: the "opts" line the program printed with kashim (k.out) is
+# OPTS_WANT; without kashim (p.out), keepalive is off.
+opts_both() {
+	grep -q "^opts $OPTS_WANT\$" "$E2E_TMP/k.out" ||
+		fail "options read back: $(grep '^opts' "$E2E_TMP/k.out"), want $OPTS_WANT"
+	grep -q '^opts keepalive=0 ' "$E2E_TMP/p.out" ||
+		fail "without kashim: $(grep '^opts' "$E2E_TMP/p.out")"
 }
 
 # nft_drop "7001, 7002": every TCP segment from or to these ports is

@@ -13,16 +13,14 @@ CK=7201 # nc client, kashim
 CP=7202 # nc client, plain
 SK=7203 # nc -l server, kashim
 SP=7204 # nc -l server, plain
-socat -u TCP-LISTEN:$CK,bind=127.0.0.1,reuseaddr OPEN:/dev/null &
-socat -u TCP-LISTEN:$CP,bind=127.0.0.1,reuseaddr OPEN:/dev/null &
+sink_servers $CK $CP
 KLOG=$E2E_TMP/nc-l.klog
 preloaded nc -d -l 127.0.0.1 $SK >/dev/null 2>"$E2E_TMP/sk.err" &
 sk=$!
 nc -d -l 127.0.0.1 $SP >/dev/null 2>"$E2E_TMP/sp.err" &
 sp=$!
-for port in $CK $CP $SK $SP; do
-	wait_listen "$port"
-done
+wait_listen $SK
+wait_listen $SP
 
 KLOG=$E2E_TMP/nc.klog
 preloaded nc -d 127.0.0.1 $CK >/dev/null 2>"$E2E_TMP/ck.err" &

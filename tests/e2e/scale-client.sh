@@ -9,27 +9,17 @@ NET=$E2E_PROGS/e2e_net
 N=1000
 K=7601
 P=7602
-WANT="keepalive=1 idle=$IDLE intvl=$INTVL cnt=$CNT user_timeout=$THEORY_MS"
 
-"$NET" server 127.0.0.1 $K >/dev/null 2>&1 &
-"$NET" server 127.0.0.1 $P >/dev/null 2>&1 &
-wait_listen $K
-wait_listen $P
+net_servers $K $P
 KLOG=$E2E_TMP/clients.klog
 preloaded "$NET" clients 127.0.0.1 $K $N >"$E2E_TMP/k.out" 2>&1 &
 k=$!
 "$NET" clients 127.0.0.1 $P $N >"$E2E_TMP/p.out" 2>&1 &
 p=$!
-for f in k p; do
-	wait_until 20000 has_lines "$E2E_TMP/$f.out" "^connected n=$N" 1 ||
-		fail "clients ($f) did not connect: $(cat "$E2E_TMP/$f.out")"
-done
+wait_both 20000 "^connected n=$N" 1 "clients did not connect"
 t_up=$(now_ms)
 nft_drop "$K, $P"
-grep -q "^opts $WANT\$" "$E2E_TMP/k.out" ||
-	fail "options read back: $(grep '^opts' "$E2E_TMP/k.out"), want $WANT"
-grep -q '^opts keepalive=0 ' "$E2E_TMP/p.out" ||
-	fail "without kashim: $(grep '^opts' "$E2E_TMP/p.out")"
+opts_both
 
 judge_freed "client, $N connections to a vanished server" "$t_up" dead "$k"
 wait "$k" || fail "the client failed: $(tail -n 3 "$E2E_TMP/k.out")"

@@ -12,10 +12,7 @@ K=7501
 P=7502
 
 KLOG=$E2E_TMP/server.klog
-preloaded "$NET" server 127.0.0.1 $K >"$E2E_TMP/k.out" 2>&1 &
-"$NET" server 127.0.0.1 $P >"$E2E_TMP/p.out" 2>&1 &
-wait_listen $K
-wait_listen $P
+net_pair server
 "$NET" clients 127.0.0.1 $K $N >"$E2E_TMP/ck.out" 2>&1 &
 "$NET" clients 127.0.0.1 $P $N >"$E2E_TMP/cp.out" 2>&1 &
 for port in $K $P; do

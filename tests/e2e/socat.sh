@@ -7,10 +7,7 @@ need socat socat
 
 K=7101
 P=7102
-socat -u TCP-LISTEN:$K,bind=127.0.0.1,reuseaddr OPEN:/dev/null &
-socat -u TCP-LISTEN:$P,bind=127.0.0.1,reuseaddr OPEN:/dev/null &
-wait_listen $K
-wait_listen $P
+sink_servers $K $P
 
 KLOG=$E2E_TMP/socat.klog
 preloaded socat -u TCP:127.0.0.1:$K STDOUT 2>"$E2E_TMP/k.err" &

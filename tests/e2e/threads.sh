@@ -12,29 +12,19 @@ T=16
 ITER=50
 K=7701
 P=7702
-WANT="keepalive=1 idle=$IDLE intvl=$INTVL cnt=$CNT user_timeout=$THEORY_MS"
 
-"$NET" server 127.0.0.1 $K >/dev/null 2>&1 &
-"$NET" server 127.0.0.1 $P >/dev/null 2>&1 &
-wait_listen $K
-wait_listen $P
+net_servers $K $P
 KLOG=$E2E_TMP/threads.klog EXTRA_ENV=KASHIM_WATCH=1 \
 	preloaded "$NET" threads 127.0.0.1 $K $ITER >"$E2E_TMP/k.out" 2>&1 &
 k=$!
 "$NET" threads 127.0.0.1 $P $ITER >"$E2E_TMP/p.out" 2>&1 &
 p=$!
-for f in k p; do
-	wait_until 20000 has_lines "$E2E_TMP/$f.out" "^holding n=$T" 1 ||
-		fail "threads ($f): $(cat "$E2E_TMP/$f.out")"
-done
+wait_both 20000 "^holding n=$T" 1 threads
 t_up=$(now_ms)
 nft_drop "$K, $P"
-grep -q "^opts $WANT\$" "$E2E_TMP/k.out" ||
-	fail "options read back: $(grep '^opts' "$E2E_TMP/k.out"), want $WANT"
+opts_both
 grep -q "^churned conns=$((T * ITER)) mismatch=0\$" "$E2E_TMP/k.out" ||
 	fail "some connections had other options: $(grep churned "$E2E_TMP/k.out")"
-grep -q '^opts keepalive=0 ' "$E2E_TMP/p.out" ||
-	fail "without kashim: $(grep '^opts' "$E2E_TMP/p.out")"
 
 judge_freed "$T threads blocked in read" "$t_up" dead "$k"
 wait "$k" || fail "the threaded program failed: $(cat "$E2E_TMP/k.out")"

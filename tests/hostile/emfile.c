@@ -19,14 +19,6 @@
 #define LIMIT 64
 #define CHURN_MS 3000
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 int main(void)
 {
 	struct rlimit rl;
@@ -77,8 +69,8 @@ int main(void)
 	h_say("same refilled=%d", fill[n] >= 0);
 	n += fill[n] >= 0;
 	/* Churn: free one, take one. */
-	t0 = now_ms();
-	while (now_ms() - t0 < CHURN_MS) {
+	t0 = prog_now_ms();
+	while (prog_now_ms() - t0 < CHURN_MS) {
 		i = (int)(rounds % n);
 		close(fill[i]);
 		fill[i] = socket(AF_INET, SOCK_STREAM, 0);

@@ -22,11 +22,13 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* die(): "what: strerror", status 2. */
@@ -126,6 +128,29 @@ static inline int h_close_range(unsigned lo, unsigned hi)
 	return (int)syscall(SYS_close_range, lo, hi, 0);
 }
 #endif
+
+/* SIGALRM to handler every usec microseconds, with SA_RESTART, so that
+ * the signal keeps landing inside the program's (and kashim's) calls. */
+static inline void h_alarm_start(void (*handler)(int), long usec)
+{
+	struct itimerval it = { { 0, usec }, { 0, usec } };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static inline void h_alarm_stop(void)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof it);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
 
 static inline int h_setint(int fd, int level, int name, int v)
 {

@@ -71,8 +71,6 @@ static int one_round(int lis, int port)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa;
-	struct itimerval it = { { 0, 200 }, { 0, 200 } };
 	int rounds = argc > 1 ? atoi(argv[1]) : 2000, lis, side, port, i, r;
 	int failures = 0, configured = 0;
 	char drain[256];
@@ -81,12 +79,7 @@ int main(int argc, char **argv)
 	side = h_listener(&side_port);
 	if (pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0)
 		die("pipe");
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_alarm;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	h_alarm_start(on_alarm, 200);
 	for (i = 0; i < rounds; i++) {
 		r = one_round(lis, port);
 		if (!(r & 1))
@@ -96,8 +89,7 @@ int main(int argc, char **argv)
 		while (read(wake[0], drain, sizeof drain) > 0)
 			;
 	}
-	memset(&it, 0, sizeof it);
-	setitimer(ITIMER_REAL, &it, NULL);
+	h_alarm_stop();
 	h_say("same loop rounds=%d failures=%d", rounds, failures);
 	h_say("same handler errno_broken=%d", (int)errno_broken);
 	h_say("note handled=%d", (int)handled);

@@ -69,27 +69,19 @@ int main(int argc, char **argv)
 {
 	int nthreads = argc > 1 ? atoi(argv[1]) : 4, i;
 	pthread_t t[16];
-	struct sigaction sa;
-	struct itimerval it = { { 0, 2000 }, { 0, 2000 } };
 
 	if (argc > 2)
 		rounds = atoi(argv[2]);
 	if (nthreads < 1 || nthreads > 16)
 		nthreads = 4;
 	lis = h_listener(&port);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_alarm;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	h_alarm_start(on_alarm, 2000);
 	for (i = 0; i < nthreads; i++)
 		if (pthread_create(&t[i], NULL, worker, (void *)(long)i) != 0)
 			die("pthread_create");
 	for (i = 0; i < nthreads; i++)
 		pthread_join(t[i], NULL);
-	memset(&it, 0, sizeof it);
-	setitimer(ITIMER_REAL, &it, NULL);
+	h_alarm_stop();
 	h_say("same threads=%d rounds=%d failures=%d", nthreads, rounds,
 	      failures);
 	h_say("count configured=%d", configured);

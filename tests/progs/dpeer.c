@@ -31,14 +31,6 @@
 #define PROG_NAME "dpeer"
 #include "prog.h"
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void wait_recv(int fd, long t0)
 {
 	char buf[256];
@@ -46,7 +38,7 @@ static void wait_recv(int fd, long t0)
 	const char *res = n > 0 ? "DATA" : n == 0 ? "EOF" :
 			  strerrorname_np(errno);
 
-	printf("result=%s elapsed_ms=%ld\n", res ? res : "?", now_ms() - t0);
+	printf("result=%s elapsed_ms=%ld\n", res ? res : "?", prog_now_ms() - t0);
 }
 
 static void hold(int fd, int lfd)
@@ -77,7 +69,7 @@ static void run_mode(const char *mode, int fd, int lfd, long t0)
 
 		if (!fgets(line, sizeof line, stdin))
 			return;
-		t0 = now_ms();
+		t0 = prog_now_ms();
 		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
 			die("send");
 		printf("written n=%zu\n", sizeof data);
@@ -122,11 +114,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(argv[1], "server") == 0) {
 		fd = server(argv[2], atoi(argv[3]), &lfd);
-		t0 = now_ms();
+		t0 = prog_now_ms();
 		printf("accepted\n");
 	} else {
 		fd = client(argv[2], atoi(argv[3]));
-		t0 = now_ms();
+		t0 = prog_now_ms();
 		printf("connected\n");
 	}
 	run_mode(argv[4], fd, lfd, t0);

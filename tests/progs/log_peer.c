@@ -64,14 +64,6 @@
 static char rbuf[512];
 static size_t rlen = sizeof rbuf;       /* not a constant: see main() */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -105,7 +97,7 @@ static void print_up(const char *tag, int fd, const char *peer)
 static void report(ssize_t n, int err, long t0)
 {
 	printf("result=%s elapsed_ms=%ld pid=%ld\n",
-	       n > 0 ? "DATA" : n == 0 ? "EOF" : ename(err), now_ms() - t0,
+	       n > 0 ? "DATA" : n == 0 ? "EOF" : ename(err), prog_now_ms() - t0,
 	       (long)getpid());
 }
 
@@ -124,22 +116,6 @@ static int connect_to(const char *addr, int port, char *peer, size_t cap)
 
 	if (peer)
 		prog_fmt_addr(&ss, peer, cap);
-	return fd;
-}
-
-static int accept_on(const char *addr, int port, char *peer, size_t cap)
-{
-	struct sockaddr_storage ss;
-	int lfd = prog_listen(addr, port, &ss), fd;
-	socklen_t len;
-
-	printf("listening\n");
-	len = sizeof ss;
-	fd = accept(lfd, (struct sockaddr *)&ss, &len);
-	if (fd < 0)
-		die("accept");
-	prog_fmt_addr(&ss, peer, cap);
-	close(lfd);
 	return fd;
 }
 
@@ -178,7 +154,7 @@ static void do_epoll(int fd, long t0)
 			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 				die("getsockopt SO_ERROR");
 			printf("result=%s elapsed_ms=%ld pid=%ld so_error=1\n",
-			       err ? ename(err) : "NONE", now_ms() - t0,
+			       err ? ename(err) : "NONE", prog_now_ms() - t0,
 			       (long)getpid());
 			return;
 		}
@@ -236,6 +212,22 @@ static void do_fill(int fd, const char *how, long t0)
 	}
 }
 
+/* After a stdin line (the test has cut the peer off meanwhile), send 100
+ * bytes the peer will not acknowledge and print "written".  Returns the
+ * time of the send: the user timeout counts from there. */
+static long send_on_go(int fd)
+{
+	static const char data[100];
+	long t0;
+
+	wait_stdin_line();
+	t0 = prog_now_ms();
+	if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
+		die("send");
+	printf("written\n");
+	return t0;
+}
+
 static void action(const char *act, const char *arg, int fd, long t0)
 {
 	ssize_t r;
@@ -278,23 +270,11 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		r = read(fd, rbuf, rlen);
 		report(r, errno, t0);
 	} else if (strcmp(act, "write") == 0) {
-		static const char data[100];
-
-		wait_stdin_line();
-		t0 = now_ms();
-		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
-			die("send");
-		printf("written\n");
+		t0 = send_on_go(fd);
 		r = recv(fd, rbuf, rlen, 0);
 		report(r, errno, t0);
 	} else if (strcmp(act, "writeidle") == 0) {
-		static const char data[100];
-
-		wait_stdin_line();
-		t0 = now_ms();
-		if (send(fd, data, sizeof data, 0) != (ssize_t)sizeof data)
-			die("send");
-		printf("written\n");
+		t0 = send_on_go(fd);
 		fflush(stdout);
 		sleep_ms(arg ? atol(arg) : 5000);
 		printf("woke\n");
@@ -322,7 +302,7 @@ static void action(const char *act, const char *arg, int fd, long t0)
 		printf("result=%s elapsed_ms=%ld pid=%ld\n",
 		       pf.revents & POLLERR ? "POLLERR" :
 		       pf.revents & POLLHUP ? "POLLHUP" : "POLLIN",
-		       now_ms() - t0, (long)getpid());
+		       prog_now_ms() - t0, (long)getpid());
 		fflush(stdout);
 		close(fd);
 		wait_stdin_eof();
@@ -347,7 +327,7 @@ static void cmd_reuse(const char *addr, int p1, int p2)
 	wait_stdin_line();
 	close(a);
 	b = connect_to(addr, p2, peer, sizeof peer);
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	if (b != a)
 		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
 	print_up("up2", b, peer);
@@ -381,7 +361,7 @@ static void cmd_fclose(const char *addr, int p1, int p2, const char *how)
 	} else {
 		b = connect_to(addr, p2, peer, sizeof peer);
 	}
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	if (b != a)
 		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
 	print_up("up2", b, peer);
@@ -395,7 +375,7 @@ static void cmd_dup2(const char *addr, int p1, int p2)
 	char peer1[80], peer2[80];
 	int a = connect_to(addr, p1, peer1, sizeof peer1);
 	int b = connect_to(addr, p2, peer2, sizeof peer2);
-	long t0 = now_ms();
+	long t0 = prog_now_ms();
 
 	print_up("up", a, peer1);
 	if (dup2(b, a) != a)
@@ -403,6 +383,55 @@ static void cmd_dup2(const char *addr, int p1, int p2)
 	close(b);
 	print_up("up2", a, peer2);
 	recv_report(a, t0);
+}
+
+/* fork() with stdout flushed first, so that the child does not print the
+ * parent's buffered lines again. */
+static pid_t fork_flushed(void)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	return pid;
+}
+
+/* Wait for the child pid; "child status=N". */
+static void reap_child(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	printf("child status=%d\n", st);
+}
+
+/* A child started with fork() or vfork() (how), as a spawner does: it
+ * close()s fds 3..upto-1 and execs /bin/true.  Once it ended: "spawned
+ * status=N". */
+static void spawn_closing(const char *how, int upto)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = strcmp(how, "vfork") == 0 ? vfork() : fork();
+	if (pid < 0)
+		die(how);
+	if (pid == 0) {
+		char *argv[] = { "true", NULL };
+
+		for (int fd = 3; fd < upto; fd++)
+			close(fd);
+		execv("/bin/true", argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid");
+	printf("spawned status=%d\n", st);
+	fflush(stdout);
 }
 
 /* fork ADDR PORT ACT [MS]: connect A, fork; the child closes A and
@@ -413,18 +442,14 @@ static void cmd_fork(const char *addr, int port, const char *act,
 		     const char *ms)
 {
 	char peer[80];
-	int a = connect_to(addr, port, peer, sizeof peer), st;
-	long t0 = now_ms();
-	pid_t pid;
+	int a = connect_to(addr, port, peer, sizeof peer);
+	long t0 = prog_now_ms();
+	pid_t pid = fork_flushed();
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork");
 	if (pid == 0) {
 		close(a);
 		a = connect_to(addr, port, peer, sizeof peer);
-		t0 = now_ms();
+		t0 = prog_now_ms();
 	}
 	print_up("up", a, peer);
 	fflush(stdout);
@@ -432,9 +457,7 @@ static void cmd_fork(const char *addr, int port, const char *act,
 	fflush(stdout);
 	if (pid == 0)
 		_exit(0);
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	printf("child status=%d\n", st);
+	reap_child(pid);
 }
 
 /* handoff ADDR PORT MS: connect A, fork; the parent closes A and waits
@@ -444,14 +467,10 @@ static void cmd_fork(const char *addr, int port, const char *act,
 static void cmd_handoff(const char *addr, int port, const char *ms)
 {
 	char peer[80];
-	int a = connect_to(addr, port, peer, sizeof peer), st;
-	long t0 = now_ms();
-	pid_t pid;
+	int a = connect_to(addr, port, peer, sizeof peer);
+	long t0 = prog_now_ms();
+	pid_t pid = fork_flushed();
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork");
 	if (pid == 0) {
 		print_up("up", a, peer);
 		action("idle", ms, a, t0);
@@ -459,9 +478,7 @@ static void cmd_handoff(const char *addr, int port, const char *ms)
 		_exit(0);
 	}
 	close(a);
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	printf("child status=%d\n", st);
+	reap_child(pid);
 }
 
 /* spawnclose ADDR PORT fork|vfork: connect A, "up"; after a stdin line
@@ -471,28 +488,12 @@ static void cmd_handoff(const char *addr, int port, const char *ms)
 static void cmd_spawnclose(const char *addr, int port, const char *how)
 {
 	char peer[80];
-	int a = connect_to(addr, port, peer, sizeof peer), st;
-	long t0 = now_ms();
-	pid_t pid;
+	int a = connect_to(addr, port, peer, sizeof peer);
+	long t0 = prog_now_ms();
 
 	print_up("up", a, peer);
 	wait_stdin_line();
-	fflush(stdout);
-	pid = strcmp(how, "vfork") == 0 ? vfork() : fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		char *argv[] = { "true", NULL };
-
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-		execv("/bin/true", argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	printf("spawned status=%d\n", st);
-	fflush(stdout);
+	spawn_closing(how, 1024);
 	recv_report(a, t0);
 }
 
@@ -502,27 +503,11 @@ static void cmd_spawnclose(const char *addr, int port, const char *how)
 static void cmd_vfork(const char *addr, int port)
 {
 	char peer[80];
-	int a = connect_to(addr, port, peer, sizeof peer), st;
-	long t0 = now_ms();
-	pid_t pid;
+	int a = connect_to(addr, port, peer, sizeof peer);
+	long t0 = prog_now_ms();
 
 	print_up("up", a, peer);
-	fflush(stdout);
-	pid = vfork();
-	if (pid < 0)
-		die("vfork");
-	if (pid == 0) {
-		char *argv[] = { "true", NULL };
-
-		for (int fd = 3; fd < 64; fd++)
-			close(fd);
-		execv("/bin/true", argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid");
-	printf("spawned status=%d\n", st);
-	fflush(stdout);
+	spawn_closing("vfork", 64);
 	recv_report(a, t0);
 }
 
@@ -551,13 +536,13 @@ static void cmd_daemon(const char *addr, int plive, int pdead,
 	if (own < 0)
 		_exit(5);
 	d = connect_to(addr, pdead, peer, sizeof peer);
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	n = snprintf(line, sizeof line, "daemon up fd=%d\n", d);
 	if (write(own, line, (size_t)n) != n || write(2, line, (size_t)n) != n)
 		_exit(6);
 	n = (int)recv(d, rbuf, rlen, 0);
 	n = snprintf(line, sizeof line, "daemon result=%s elapsed_ms=%ld\n",
-		     n < 0 ? ename(errno) : "EOF", now_ms() - t0);
+		     n < 0 ? ename(errno) : "EOF", prog_now_ms() - t0);
 	if (write(own, line, (size_t)n) != n || write(2, line, (size_t)n) != n)
 		_exit(7);
 	_exit(0);
@@ -595,7 +580,7 @@ static void cmd_connfail(const char *addr, int port, long ms)
 	socklen_t len = prog_addr(addr, port, &ss);
 	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
 	struct pollfd pf = { .fd = fd, .events = POLLOUT };
-	long t0 = now_ms();
+	long t0 = prog_now_ms();
 	ssize_t r;
 
 	if (fd < 0)
@@ -611,7 +596,7 @@ static void cmd_connfail(const char *addr, int port, long ms)
 		die("getsockopt");
 	r = recv(fd, rbuf, rlen, 0);
 	printf("result=%s elapsed_ms=%ld recv=%s\n", err ? ename(err) : "NONE",
-	       now_ms() - t0, r < 0 ? ename(errno) : r == 0 ? "EOF" : "DATA");
+	       prog_now_ms() - t0, r < 0 ? ename(errno) : r == 0 ? "EOF" : "DATA");
 }
 
 /* Environment knobs of this program (not kashim's), for out/in:
@@ -680,9 +665,9 @@ int main(int argc, char **argv)
 			fd = connect_to(argv[2], atoi(argv[3]), peer,
 					sizeof peer);
 		else
-			fd = accept_on(argv[2], atoi(argv[3]), peer,
+			fd = prog_accept_one(argv[2], atoi(argv[3]), peer,
 				       sizeof peer);
-		t0 = now_ms();
+		t0 = prog_now_ms();
 		fd = tweak(fd);
 		print_up("up", fd, peer);
 		action(argv[4], argv[5], fd, t0);

@@ -24,7 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+/* CLOCK_MONOTONIC in milliseconds: the programs' elapsed_ms and ages. */
+static inline long prog_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 /* The length of the address written into *ss, or 0 when addr is neither
  * IPv4 nor IPv6. */
@@ -190,6 +200,26 @@ static inline int prog_listen(const char *addr, int port,
 		die("setsockopt SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)ss, len) < 0 || listen(fd, 4) < 0)
 		die("bind/listen");
+	return fd;
+}
+
+/* Listen on addr:port, print "listening" (flushed: the test connects once
+ * it has read it), accept one connection and close the listener.  The
+ * peer's address goes into peer[cap]; dies on failure. */
+static inline int prog_accept_one(const char *addr, int port, char *peer,
+				  size_t cap)
+{
+	struct sockaddr_storage ss;
+	int listen_fd = prog_listen(addr, port, &ss), fd;
+	socklen_t len = sizeof ss;
+
+	printf("listening\n");
+	fflush(stdout);
+	fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
+	if (fd < 0)
+		die("accept");
+	prog_fmt_addr(&ss, peer, cap);
+	close(listen_fd);
 	return fd;
 }
 #endif

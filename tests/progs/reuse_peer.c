@@ -44,14 +44,6 @@
 
 int close_range(unsigned lo, unsigned hi, int flags); /* NOLINT(readability-redundant-declaration) */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void print_up(const char *tag, int fd)
 {
 	struct sockaddr_storage l, r;
@@ -76,7 +68,7 @@ static void recv_report(int fd, long t0)
 	const char *e = r < 0 ? strerrorname_np(errno) : r == 0 ? "EOF" : "DATA";
 
 	printf("result=%s elapsed_ms=%ld pid=%ld\n", e ? e : "?",
-	       now_ms() - t0, (long)getpid());
+	       prog_now_ms() - t0, (long)getpid());
 }
 
 static int connect_to(const char *addr, int port)
@@ -190,12 +182,12 @@ int main(int argc, char **argv)
 		}
 		close(a);
 		print_up("up2", b);
-		recv_report(b, now_ms());
+		recv_report(b, prog_now_ms());
 		return 0;
 	} else {
 		goto usage;
 	}
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	same_number(b, a);
 	print_up("up2", b);
 	recv_report(b, t0);

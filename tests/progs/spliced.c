@@ -45,44 +45,16 @@ ssize_t __send(int fd, const void *b, size_t n, int fl);
 
 static char chunk[65536];
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int connection(const char *dir, const char *addr, int port,
 		      char *peer, size_t cap)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = kt_make_addr(addr, port, &ss);
-	int one = 1, fd, lfd;
+	int fd;
 
-	if (!len)
-		die("address");
-	fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (fd < 0)
-		die("socket");
-	if (strcmp(dir, "out") == 0) {
-		if (connect(fd, (struct sockaddr *)&ss, len) < 0)
-			die("connect");
-		prog_fmt_addr(&ss, peer, cap);
-		return fd;
-	}
-	lfd = fd;
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 4) < 0)
-		die("listen");
-	printf("listening\n");
-	fflush(stdout);
-	len = sizeof ss;
-	fd = accept(lfd, (struct sockaddr *)&ss, &len);
-	if (fd < 0)
-		die("accept");
+	if (strcmp(dir, "out") != 0)
+		return prog_accept_one(addr, port, peer, cap);
+	fd = prog_dial(addr, port, &ss);
 	prog_fmt_addr(&ss, peer, cap);
-	close(lfd);
 	return fd;
 }
 
@@ -93,7 +65,7 @@ static void report(ssize_t r, int err, long t0)
 			   "DATA";
 
 	printf("result=%s elapsed_ms=%ld pid=%ld\n", name ? name : "?",
-	       now_ms() - t0, (long)getpid());
+	       prog_now_ms() - t0, (long)getpid());
 }
 
 static int memfd_mib(void)
@@ -175,7 +147,7 @@ int main(int argc, char **argv)
 	printf("up pid=%ld fd=%d local=%s peer=%s\n", (long)getpid(), fd, local,
 	       peer);
 	fflush(stdout);
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	if (strcmp(act, "splice") == 0) {
 		if (pipe(p) < 0)
 			die("pipe");

@@ -30,14 +30,6 @@
 #define PROG_NAME "synconn"
 #include "prog.h"
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static const char *ename(int e)
 {
 	const char *s = e ? strerrorname_np(e) : "OK";
@@ -47,7 +39,7 @@ static const char *ename(int e)
 
 static void result(int err, long t0)
 {
-	printf("result=%s elapsed_ms=%ld\n", ename(err), now_ms() - t0);
+	printf("result=%s elapsed_ms=%ld\n", ename(err), prog_now_ms() - t0);
 	fflush(stdout);
 }
 
@@ -107,7 +99,7 @@ int main(int argc, char **argv)
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
 		die("socket");
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	err = connect_mode(argv[1], fd, (struct sockaddr *)&ss, len);
 	if (!hold || err) {
 		result(err, t0);
@@ -117,7 +109,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (!fgets(line, sizeof line, stdin))
 		return 0;
-	t0 = now_ms();
+	t0 = prog_now_ms();
 	if (send(fd, data, sizeof data, MSG_NOSIGNAL) != (ssize_t)sizeof data)
 		die("send");
 	for (;;) {

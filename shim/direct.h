@@ -48,6 +48,19 @@ static inline int kashim_direct_now(void)
 }
 
 #if KASHIM_DIRECT_ARCH && defined(__x86_64__)
+/* Three arguments leave r8-r10 free: the hook keeps its fd there across
+ * the call instead of saving a register on its fast path too. */
+static inline long kashim_sys3(long n, long a, long b, long c)
+{
+	long r;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "0"(n), "D"(a), "S"(b), "d"(c)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
 static inline long kashim_sys6(long n, long a, long b, long c, long d,
 			       long e, long f)
 {
@@ -81,6 +94,11 @@ static inline long kashim_sys6(long n, long a, long b, long c, long d,
 			 : "memory", "cc");
 	return x0;
 }
+
+static inline long kashim_sys3(long n, long a, long b, long c)
+{
+	return kashim_sys6(n, a, b, c, 0, 0, 0);
+}
 #endif
 
 /* kernel_X(args): the system call of hooks.def's X, padded to six
@@ -88,10 +106,18 @@ static inline long kashim_sys6(long n, long a, long b, long c, long d,
  * returns what the kernel does, a result or -errno.  Only called when
  * kashim_direct_now() is 1. */
 #if KASHIM_DIRECT_ARCH
-#define KASHIM_SYS_(n, a, b, c, d, e, f, ...) \
+#define KASHIM_SYS_6(n, a, b, c, d, e, f, ...) \
 	kashim_sys6((long)(n), (long)(a), (long)(b), (long)(c), (long)(d), \
 		    (long)(e), (long)(f))
-#define KASHIM_SYS(...) KASHIM_SYS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define KASHIM_SYS_3(n, a, b, c, ...) \
+	kashim_sys3((long)(n), (long)(a), (long)(b), (long)(c))
+/* The call with its arguments counted: three or fewer, or up to six. */
+#define KASHIM_SYS_PICK(n, a, b, c, d, e, f, which, ...) which
+#define KASHIM_SYS(...) \
+	KASHIM_SYS_PICK(__VA_ARGS__, KASHIM_SYS_6, KASHIM_SYS_6, \
+			KASHIM_SYS_6, KASHIM_SYS_3, KASHIM_SYS_3, \
+			KASHIM_SYS_3, KASHIM_SYS_3) \
+	(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
 #define KASHIM_KERNEL_CALL(ret, name, params, args, sys) \
 	static inline long kernel_##name params \
 	{ \

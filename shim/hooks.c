@@ -602,6 +602,11 @@ static void fastopen(int fd, const struct sockaddr *sa, socklen_t len)
 	errno = saved;
 }
 
+KASHIM_LOOK(ssize_t, sendto, (int fd, const void *b, size_t n, int fl,
+	    const struct sockaddr *sa, socklen_t len), (fd, b, n, fl, sa, len))
+KASHIM_LOOK(ssize_t, sendmsg, (int fd, const struct msghdr *m, int fl),
+	    (fd, m, fl))
+
 KASHIM_EXPORT ssize_t sendto(int fd, const void *b, size_t n, int fl,
 			     const struct sockaddr *sa, socklen_t len)
 {
@@ -609,9 +614,7 @@ KASHIM_EXPORT ssize_t sendto(int fd, const void *b, size_t n, int fl,
 		fastopen(fd, sa, len);
 	if (KASHIM_LIKELY(!looking()))
 		return KASHIM_REAL(sendto)(fd, b, n, fl, sa, len);
-	if (kashim_direct_now())
-		return looked_kernel(fd, kernel_sendto(fd, b, n, fl, sa, len));
-	return looked(fd, KASHIM_REAL(sendto)(fd, b, n, fl, sa, len));
+	return look_sendto(fd, b, n, fl, sa, len);
 }
 
 KASHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int fl)
@@ -620,7 +623,5 @@ KASHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *m, int fl)
 		fastopen(fd, m->msg_name, m->msg_namelen);
 	if (KASHIM_LIKELY(!looking()))
 		return KASHIM_REAL(sendmsg)(fd, m, fl);
-	if (kashim_direct_now())
-		return looked_kernel(fd, kernel_sendmsg(fd, m, fl));
-	return looked(fd, KASHIM_REAL(sendmsg)(fd, m, fl));
+	return look_sendmsg(fd, m, fl);
 }

@@ -25,7 +25,7 @@ static void *reader(void *unused)
 
 int main(void)
 {
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct timespec pause = { 0, 100000000L };   /* 100 ms */
 	int lis, port, a;
 	pthread_t t;
 	void *res;

@@ -13,7 +13,9 @@
  * sets the same five options on every TCP socket and keeps no state: the
  * cost no keepalive preload avoids), "kernel" (with --kernel: no preload,
  * the measured workers in a cgroup that `kashim-kernel attach` covers;
- * timed modes only), and "control" (a second set without preload).
+ * timed modes only), "cgroup" (with it: an empty cgroup beside that one,
+ * what being in a cgroup costs), and "control" (a second set without
+ * preload).
  * All sets stay alive side by side and the driver lets them run in turn,
  * one short slice each (a few ms): A B C A' / A' C B A / ...  The machine's
  * speed drifts by 10-20% over tens of milliseconds on a VM, far more than

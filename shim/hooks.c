@@ -467,25 +467,20 @@ KASHIM_EXPORT void pthread_exit(void *ret)
 		return (ret)looked(fd, (long)KASHIM_REAL(name) args); \
 	}
 
-#define KASHIM_IO_HOOK(ret, name, params, args) \
+/* in_hook: 1 to make a direct call in the hook itself (three syscall
+ * arguments), 0 to leave it to look_X. */
+#define KASHIM_IO_HOOK_AS(in_hook, ret, name, params, args) \
 	KASHIM_LOOK(ret, name, params, args) \
 	KASHIM_EXPORT ret name params \
 	{ \
 		if (KASHIM_LIKELY(!looking())) \
 			return KASHIM_REAL(name) args; \
-		if (!kashim_direct_now()) \
-			return look_##name args; \
-		return (ret)looked_kernel(fd, kernel_##name args); \
-	}
-
-#define KASHIM_IO_HOOK_WIDE(ret, name, params, args) \
-	KASHIM_LOOK(ret, name, params, args) \
-	KASHIM_EXPORT ret name params \
-	{ \
-		if (KASHIM_LIKELY(!looking())) \
-			return KASHIM_REAL(name) args; \
+		if (in_hook && kashim_direct_now()) \
+			return (ret)looked_kernel(fd, kernel_##name args); \
 		return look_##name args; \
 	}
+#define KASHIM_IO_HOOK(...) KASHIM_IO_HOOK_AS(1, __VA_ARGS__)
+#define KASHIM_IO_HOOK_WIDE(...) KASHIM_IO_HOOK_AS(0, __VA_ARGS__)
 
 KASHIM_IO_HOOK(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
 KASHIM_IO_HOOK(ssize_t, readv, (int fd, const struct iovec *v, int n),

@@ -202,25 +202,22 @@ static __always_inline void pick(__u32 family, __u32 v4, __u32 w0, __u32 w1,
 	a[3] = w3;
 }
 
-static __always_inline void remote_of(const struct bpf_sock_ops *s, __u32 a[4])
-{
-	__u32 v4 = s->remote_ip4, w0 = s->remote_ip6[0], w1 = s->remote_ip6[1],
-	      w2 = s->remote_ip6[2], w3 = s->remote_ip6[3];
-
-	barrier_var(v4);
-	barrier_var(w3);
-	pick(s->family, v4, w0, w1, w2, w3, a);
-}
-
-static __always_inline void local_of(const struct bpf_sock_ops *s, __u32 a[4])
-{
-	__u32 v4 = s->local_ip4, w0 = s->local_ip6[0], w1 = s->local_ip6[1],
-	      w2 = s->local_ip6[2], w3 = s->local_ip6[3];
-
-	barrier_var(v4);
-	barrier_var(w3);
-	pick(s->family, v4, w0, w1, w2, w3, a);
-}
+/* One end's address: side is remote or local (the context's field names
+ * differ only in that word, and each must be a load of its own). */
+#define ADDRESS_OF(side)                                                    \
+	static __always_inline void side##_of(const struct bpf_sock_ops *s, \
+					      __u32 a[4])                   \
+	{                                                                   \
+		__u32 v4 = s->side##_ip4, w0 = s->side##_ip6[0],            \
+		      w1 = s->side##_ip6[1], w2 = s->side##_ip6[2],         \
+		      w3 = s->side##_ip6[3];                                \
+									    \
+		barrier_var(v4);                                            \
+		barrier_var(w3);                                            \
+		pick(s->family, v4, w0, w1, w2, w3, a);                     \
+	}
+ADDRESS_OF(remote)
+ADDRESS_OF(local)
 
 /* ---- the options ------------------------------------------------------ */
 

@@ -109,6 +109,18 @@ static void recv_report(int fd, long t0)
 	report(r, errno, t0);
 }
 
+/* B took A's number (the reuse under test): "up2 ...", then recv, report,
+ * with the age counted from now. */
+static void second_up(int a, int b, const char *peer)
+{
+	long t0 = prog_now_ms();
+
+	if (b != a)
+		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
+	print_up("up2", b, peer);
+	recv_report(b, t0);
+}
+
 static int connect_to(const char *addr, int port, char *peer, size_t cap)
 {
 	struct sockaddr_storage ss;
@@ -321,17 +333,12 @@ static void cmd_reuse(const char *addr, int p1, int p2)
 {
 	char peer[80];
 	int a = connect_to(addr, p1, peer, sizeof peer), b;
-	long t0;
 
 	print_up("up", a, peer);
 	wait_stdin_line();
 	close(a);
 	b = connect_to(addr, p2, peer, sizeof peer);
-	t0 = prog_now_ms();
-	if (b != a)
-		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
-	print_up("up2", b, peer);
-	recv_report(b, t0);
+	second_up(a, b, peer);
 }
 
 /* fclose ADDR PORT1 PORT2 HOW: A to PORT1, fdopen + fclose (libc closes
@@ -343,7 +350,6 @@ static void cmd_fclose(const char *addr, int p1, int p2, const char *how)
 	char peer[80];
 	int a = connect_to(addr, p1, peer, sizeof peer), b;
 	FILE *f;
-	long t0;
 
 	print_up("up", a, peer);
 	f = fdopen(a, "r+");
@@ -361,11 +367,7 @@ static void cmd_fclose(const char *addr, int p1, int p2, const char *how)
 	} else {
 		b = connect_to(addr, p2, peer, sizeof peer);
 	}
-	t0 = prog_now_ms();
-	if (b != a)
-		fprintf(stderr, "log_peer: fd %d, not %d\n", b, a);
-	print_up("up2", b, peer);
-	recv_report(b, t0);
+	second_up(a, b, peer);
 }
 
 /* dup2 ADDR PORT1 PORT2: A to PORT1, B to PORT2, dup2(B, A), close(B):

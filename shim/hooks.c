@@ -142,12 +142,8 @@ static inline long looked(int fd, long r)
  * address not yet known) and a death. */
 static __attribute__((noinline)) long kernel_failed(int fd, long r)
 {
-	int e = (int)-r;
-
-	*errno_ptr() = e;
-	if (KASHIM_UNLIKELY(is_dead_errno(e)))
-		kashim_report_dead(fd, e);
-	return -1;
+	*errno_ptr() = (int)-r;
+	return failed(fd, -1);
 }
 
 static inline long looked_kernel(int fd, long r)
@@ -459,18 +455,20 @@ KASHIM_EXPORT void pthread_exit(void *ret)
  * (recvfrom, sendto, the mmsg calls) uses every free register for its
  * arguments; made in the hook, it would cost a saved register on the
  * fast path too, so it goes through look_X. */
-#define KASHIM_LOOK(ret, name, params, args) \
+#define KASHIM_LOOK_AS(direct, ret, name, params, args) \
 	static __attribute__((noinline)) ret look_##name params \
 	{ \
-		if (kashim_direct_now()) \
+		if (direct && kashim_direct_now()) \
 			return (ret)looked_kernel(fd, kernel_##name args); \
 		return (ret)looked(fd, (long)KASHIM_REAL(name) args); \
 	}
 
+#define KASHIM_LOOK(...) KASHIM_LOOK_AS(1, __VA_ARGS__)
+
 /* in_hook: 1 to make a direct call in the hook itself (three syscall
- * arguments), 0 to leave it to look_X. */
+ * arguments; look_X then never makes one), 0 to leave it to look_X. */
 #define KASHIM_IO_HOOK_AS(in_hook, ret, name, params, args) \
-	KASHIM_LOOK(ret, name, params, args) \
+	KASHIM_LOOK_AS(!(in_hook), ret, name, params, args) \
 	KASHIM_EXPORT ret name params \
 	{ \
 		if (KASHIM_LIKELY(!looking())) \

@@ -1553,8 +1553,13 @@ static const char *kernel_setup(const char *helper)
 	snprintf(kernel_cg, sizeof kernel_cg, "%s/kashim-bench-%ld", dir,
 		 (long)getpid());
 	snprintf(empty_cg, sizeof empty_cg, "%.4000s-empty", kernel_cg);
-	if (mkdir(kernel_cg, 0755) != 0 || mkdir(empty_cg, 0755) != 0) {
+	if (mkdir(kernel_cg, 0755) != 0) {
 		printf("note: %s: %s: no kernel-mode column\n", kernel_cg,
+		       strerror(errno));
+		return NULL;
+	}
+	if (mkdir(empty_cg, 0755) != 0) {
+		printf("note: %s: %s: no kernel-mode column\n", empty_cg,
 		       strerror(errno));
 		rmdir(kernel_cg);
 		return NULL;

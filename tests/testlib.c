@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,10 +190,23 @@ static void child_setup(int pin[2], int pout[2], int perr[2],
 int kt_spawn(struct kt_proc *p, char *const argv[], char *const envp[],
 	     const int *keep, int nkeep)
 {
+	return kt_spawn_in(p, NULL, argv, envp, keep, nkeep);
+}
+
+int kt_spawn_in(struct kt_proc *p, const char *cwd, char *const argv[],
+		char *const envp[], const int *keep, int nkeep)
+{
 	int pin[2], pout[2], perr[2];
+	struct stat st;
 
 	memset(p, 0, sizeof *p);
 	p->in = p->out = p->err = -1;
+	if (cwd && stat(cwd, &st) != 0)
+		return -1;
+	if (cwd && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
 	p->ocap = p->ecap = 4096;
 	p->obuf = calloc(1, p->ocap);
 	p->ebuf = calloc(1, p->ecap);
@@ -208,6 +222,10 @@ int kt_spawn(struct kt_proc *p, char *const argv[], char *const envp[],
 		goto fail;
 	if (p->pid == 0) {
 		child_setup(pin, pout, perr, keep, nkeep);
+		if (cwd && chdir(cwd) != 0) {
+			dprintf(2, "chdir %s: %s\n", cwd, strerror(errno));
+			_exit(127);
+		}
 		execve(argv[0], argv, envp);
 		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -1107,33 +1125,4 @@ long kt_rig_judge(struct kt_rig *r, const struct kt_want *w, long t0)
 		      "%s: line too late: %ld ms > %ld + %ld ms", w->label,
 		      seen - t0, w->theory_ms, late);
 	return seen - t0;
-}
-
-/* ---- kt_spawn in another directory ------------------------------------- */
-
-int kt_spawn_in(struct kt_proc *p, const char *cwd, char *const argv[],
-		char *const envp[], const int *keep, int nkeep)
-{
-	int here, r, e;
-
-	if (!cwd)
-		return kt_spawn(p, argv, envp, keep, nkeep);
-	memset(p, 0, sizeof *p);
-	p->in = p->out = p->err = -1;
-	here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (here < 0)
-		return -1;
-	if (chdir(cwd) != 0) {
-		e = errno;
-		close(here);
-		errno = e;
-		return -1;
-	}
-	r = kt_spawn(p, argv, envp, keep, nkeep);
-	e = errno;
-	if (fchdir(here) != 0)
-		abort();        /* the test would go on in the wrong place */
-	close(here);
-	errno = e;
-	return r;
 }

@@ -85,6 +85,11 @@ struct kt_proc {
  * an already-listening socket to a program).  Returns 0, or -1 with errno. */
 int kt_spawn(struct kt_proc *p, char *const argv[], char *const envp[],
 	     const int *keep, int nkeep);
+/* kt_spawn with the program started in cwd (NULL: the caller's own), which
+ * the child enters just before exec.  A cwd that is not a directory fails
+ * here: -1 with errno, p left safe for kt_proc_free. */
+int kt_spawn_in(struct kt_proc *p, const char *cwd, char *const argv[],
+		char *const envp[], const int *keep, int nkeep);
 
 /* Wait until stdout has a complete line starting with prefix; copy that line
  * (without the newline) into line[cap] when line != NULL.  Returns 0, or -1
@@ -354,14 +359,5 @@ void kt_rig_recv_timeout(struct kt_rig *r, const char *const *env);
  * [theory - KT_EARLY_MS, theory + late] after t0 (test clock).  Prints a
  * MEASURE line; returns the arrival time after t0. */
 long kt_rig_judge(struct kt_rig *r, const struct kt_want *w, long t0);
-
-/* ---- kt_spawn in another directory ------------------------------------ */
-
-/* kt_spawn with the program started in cwd (NULL: the caller's own).  The
- * caller's directory changes for the moment of the fork, so the caller
- * must have no other thread (a Check test process has none).  Returns 0,
- * or -1 with errno, p left safe for kt_proc_free. */
-int kt_spawn_in(struct kt_proc *p, const char *cwd, char *const argv[],
-		char *const envp[], const int *keep, int nkeep);
 
 #endif

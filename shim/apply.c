@@ -315,7 +315,7 @@ int kashim_before_accept(int lfd)
 		return KASHIM_ACCEPT_PEER;
 	if (l.kind != KIND_TCP)
 		return KASHIM_ACCEPT_PASS;
-	if ((l.flags & FD_PER_PEER) || kashim_logging)
+	if (l.flags & FD_PER_PEER)
 		return KASHIM_ACCEPT_PEER;
 	return KASHIM_ACCEPT_TRACK;
 }

@@ -28,8 +28,8 @@ void kashim_before_listen(int fd);
 
 /* What accept() on this listener needs: nothing (not a TCP listener), or
  * kashim's work afterwards, with or without the peer's address (for a net
- * filter, the log, or a listener kashim has not seen yet, which the peer's
- * family then tells apart from a Unix one without a syscall). */
+ * filter, or a listener kashim has not seen yet, which the peer's family
+ * then tells apart from a Unix one without a syscall). */
 enum {
 	KASHIM_ACCEPT_PASS = 0,
 	KASHIM_ACCEPT_TRACK,

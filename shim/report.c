@@ -87,26 +87,40 @@ static int getsockopt_int(int fd, int level, int name, int *v)
 	return KASHIM_REAL(getsockopt)(fd, level, name, v, &len);
 }
 
-/* The entry's peer is the socket's.  SO_PEERNAME answers even once the
+/* The socket's peer, into *ep.  SO_PEERNAME answers even once the
  * connection has ended (getpeername then says ENOTCONN); it wants the
  * exact size of the family's address. */
-static int same_peer(int fd, const struct kashim_fd *e)
+static int peer_of(int fd, int family, struct kashim_endpoint *ep)
 {
 	struct sockaddr_in6 sa;
-	socklen_t len = e->family == AF_INET ? sizeof(struct sockaddr_in)
-					     : sizeof(sa);
+	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
+					  : sizeof(sa);
+
+	memset(&sa, 0, sizeof(sa));
+	if (KASHIM_REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERNAME, &sa, &len) != 0 ||
+	    sa.sin6_family != family)
+		return -1;
+	memset(ep, 0, sizeof(*ep));
+	ep->family = family;
+	ep->port = ntohs(sa.sin6_port);
+	if (family == AF_INET)
+		memcpy(ep->addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+	else
+		memcpy(ep->addr, &sa.sin6_addr, 16);
+	return 0;
+}
+
+/* The entry's peer is the socket's, *ep.  An accepted socket whose program
+ * asked accept() for no address has none in its entry (kashim does not
+ * ask either): then only its options tell it apart. */
+static int same_peer(const struct kashim_fd *e, const struct kashim_endpoint *ep)
+{
 	static const uint8_t none[16];
 
 	if (e->port == 0 && memcmp(e->addr, none, sizeof(none)) == 0)
-		return 1;               /* accept could not tell: nothing to match */
-	memset(&sa, 0, sizeof(sa));
-	if (KASHIM_REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERNAME, &sa, &len) != 0 ||
-	    sa.sin6_family != e->family || sa.sin6_port != e->port)
-		return 0;
-	if (e->family == AF_INET)
-		return memcmp(&((struct sockaddr_in *)&sa)->sin_addr, e->addr,
-			      4) == 0;
-	return memcmp(&sa.sin6_addr, e->addr, 16) == 0;
+		return 1;
+	return ep->port == ntohs(e->port) &&
+	       memcmp(ep->addr, e->addr, e->family == AF_INET ? 4 : 16) == 0;
 }
 
 static int option_is(int fd, int level, int name, int want)
@@ -138,14 +152,16 @@ static int has_our_options(int fd, const struct kashim_fd *e)
  * and kashim's options on it.  The inode, read now, tells dup'ed copies
  * of one socket apart from other sockets (claim()). */
 static int read_death(int fd, const struct kashim_fd *e, int err,
-		      struct kashim_death *d, uint64_t *ino)
+		      struct kashim_death *d, struct kashim_endpoint *peer,
+		      uint64_t *ino)
 {
 	struct kashim_tcp_info ti;
 	socklen_t len = sizeof(ti);
 	struct stat st;
 
 	if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
-	    !same_peer(fd, e) || !has_our_options(fd, e))
+	    peer_of(fd, e->family, peer) != 0 || !same_peer(e, peer) ||
+	    !has_our_options(fd, e))
 		return -1;              /* the fd now names another file */
 	*ino = (uint64_t)st.st_ino;
 	memset(&ti, 0, sizeof(ti));
@@ -196,13 +212,14 @@ static void report_as(int fd, int err, int timeout_only)
 	struct kashim_dead d;
 	char msg[KASHIM_LINE_MAX];
 	const char *cause;
+	struct kashim_endpoint peer;
 	uint64_t ino = 0;
 
 	fdt_read(fd, &e);
 	if (e.kind != KIND_TCP || !(e.flags & FD_CONFIGURED) ||
 	    (e.flags & FD_LOGGED) || (e.role != ROLE_OUT && e.role != ROLE_IN))
 		return;
-	if (read_death(fd, &e, err, &death, &ino) != 0)
+	if (read_death(fd, &e, err, &death, &peer, &ino) != 0)
 		return;
 	cause = kashim_cause(&death);
 	if ((timeout_only && death.err != ETIMEDOUT) || !claim(fd, ino))
@@ -214,7 +231,7 @@ static void report_as(int fd, int err, int timeout_only)
 	d.fd = fd;
 	d.dir = e.role == ROLE_OUT ? "out" : "in";
 	endpoint_from_sockname(fd, &d.local);
-	endpoint_from_entry(&e, &d.peer);
+	d.peer = peer;
 	d.age_ms = kashim_now_ms() - e.born_ms;
 	kashim_fmt_dead(msg, sizeof(msg), &d);
 	kashim_sink_emit((long)getpid(), msg);

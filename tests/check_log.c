@@ -58,12 +58,16 @@ static const struct {
 	{ "in IPv6 recv keepalive", "in", "::1", "recv" },
 	{ "out IPv4 readv keepalive", "out", "127.0.0.1", "readv" },
 	{ "in IPv4 recvmsg keepalive", "in", "127.0.0.1", "recvmsg" },
+	/* "in0": accept() asked for no address, and kashim asks for none:
+	 * the line's peer is read from the dead socket itself. */
+	{ "in0 IPv4 recv keepalive", "in0", "127.0.0.1", "recv" },
+	{ "in0 IPv6 read keepalive", "in0", "::1", "read" },
 };
 
 START_TEST(t_silent)
 {
-	const struct kt_want w = KT_WANT_KEEPALIVE(silent_rows[_i].label,
-						   silent_rows[_i].dir);
+	const char *dir = silent_rows[_i].dir[0] == 'i' ? "in" : "out";
+	const struct kt_want w = KT_WANT_KEEPALIVE(silent_rows[_i].label, dir);
 
 	KT_NETNS();
 	silent_case("log_peer", silent_rows[_i].dir, silent_rows[_i].addr,

@@ -139,6 +139,30 @@ START_TEST(t_rawaccept)
 }
 END_TEST
 
+/* A accepted with no address asked for, so its entry holds no peer;
+ * closed by a raw syscall; B a raw socket with keepalive on at the
+ * kernel's times on A's number.  B is reset: no line (its options are
+ * not the ones A's entry says are in force). */
+START_TEST(t_accepted_no_peer)
+{
+	const char *argv[] = { kt_prog("reuse_peer"), "inrawsame", "127.0.0.1",
+			       "5555", "5557", NULL };
+	int l, a, b;
+	struct kt_proc p;
+
+	KT_NETNS();
+	l = listen_and_spawn(&p, argv, 1);
+	up(&p, "listening");
+	a = kt_connect("127.0.0.1", 5557, 5000);
+	ck_assert_msg(a >= 0, "no connection to the program's listener");
+	up(&p, "up ");
+	b = accept_or_fail(&p, l, "B");
+	up(&p, "up2 ");
+	kt_abort(b);
+	finish(&p, "ECONNRESET", 0, "accepted without address, raw reuse");
+	done(&p, a, l);
+}
+END_TEST
 
 /* dup3(B, A): A's number holds B.  B's reset: one line, B's (its peer,
  * its local address, a young age) on A's number; A itself was closed by
@@ -257,6 +281,7 @@ static Suite *reuse_suite(void)
 	tcase_add_loop_test(behind, t_reused_same_peer, 0,
 			    KT_N(same_peer_rows));
 	tcase_add_test(behind, t_rawaccept);
+	tcase_add_test(behind, t_accepted_no_peer);
 	tcase_add_test(behind, t_dup3);
 	tcase_add_test(behind, t_dupfd_close);
 	tcase_add_test(behind, t_dupfd_keep_watch);

@@ -5,6 +5,8 @@
  *   log_peer out ADDR PORT ACTION [ARG]   connect to ADDR:PORT
  *   log_peer in  ADDR PORT ACTION [ARG]   listen on ADDR:PORT, print
  *                                         "listening", accept one
+ *   log_peer in0 ADDR PORT ACTION [ARG]   the same, but accept() is asked
+ *                                         for no address (NULL, NULL)
  *
  * then print "up pid=P fd=N local=A peer=B" (A from getsockname, written
  * as kashim writes it: 127.0.0.1:40312 or [::1]:40312) and run ACTION:
@@ -605,6 +607,25 @@ static void cmd_connfail(const char *addr, int port, long ms)
  *   LOG_PEER_MOVE_FD=N      move the socket to fd N (dup2 + close)
  *   LOG_PEER_STDERR_TO=PATH dup2 PATH (opened O_APPEND) onto fd 2, as a
  *                           daemon that sends its stderr to its own file */
+/* "in0": accept(fd, NULL, NULL), as many servers do; the peer printed
+ * comes from getpeername(). */
+static int accept_without_address(const char *addr, int port, char *peer,
+				  size_t cap)
+{
+	struct sockaddr_storage ss;
+	int listen_fd = prog_listen(addr, port, &ss), fd;
+	socklen_t len = sizeof ss;
+
+	printf("listening\n");
+	fflush(stdout);
+	fd = accept(listen_fd, NULL, NULL);
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		die("accept");
+	prog_fmt_addr(&ss, peer, cap);
+	close(listen_fd);
+	return fd;
+}
+
 static int tweak(int fd)
 {
 	const char *move = getenv("LOG_PEER_MOVE_FD");
@@ -661,11 +682,14 @@ int main(int argc, char **argv)
 		cmd_many(argv[2], atoi(argv[3]), atoi(argv[4]));
 	} else if (strcmp(argv[1], "connfail") == 0 && argc == 5) {
 		cmd_connfail(argv[2], atoi(argv[3]), atol(argv[4]));
-	} else if ((strcmp(argv[1], "out") == 0 || strcmp(argv[1], "in") == 0)
-		   && argc >= 5) {
+	} else if ((strcmp(argv[1], "out") == 0 || strcmp(argv[1], "in") == 0 ||
+		    strcmp(argv[1], "in0") == 0) && argc >= 5) {
 		if (argv[1][0] == 'o')
 			fd = connect_to(argv[2], atoi(argv[3]), peer,
 					sizeof peer);
+		else if (argv[1][2] == '0')
+			fd = accept_without_address(argv[2], atoi(argv[3]),
+						    peer, sizeof peer);
 		else
 			fd = prog_accept_one(argv[2], atoi(argv[3]), peer,
 				       sizeof peer);
@@ -678,6 +702,6 @@ int main(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: log_peer out|in ADDR PORT ACTION [ARG]\n");
+	fprintf(stderr, "usage: log_peer out|in|in0 ADDR PORT ACTION [ARG]\n");
 	return 2;
 }

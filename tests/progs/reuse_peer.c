@@ -10,6 +10,9 @@
  *       kashim configures the listener), print "listening"; A to PORT;
  *       close(A) by raw syscall; B = raw accept4 on the listener: A's
  *       number, with the options the listener hands down
+ *   reuse_peer inrawsame ADDR PORT LPORT   listen on LPORT as rawaccept;
+ *       A = accept(NULL, NULL) of the test's connection (so kashim holds
+ *       no peer for it); close(A) by raw syscall; B as in rawsame
  *   reuse_peer closerange ADDR PORT  A to PORT; libc's close_range(A, A);
  *       B by raw syscalls to PORT on A's number, with every option kashim
  *       had put on A (keepalive 1, idle 1, intvl 1, cnt 2, user timeout
@@ -100,6 +103,22 @@ static void raw_opt(int fd, int level, int name, int v)
 		die("raw setsockopt");
 }
 
+/* A listener on addr:port made with listen(), so kashim configures it;
+ * prints "listening". */
+static int listen_on(const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = kt_make_addr(addr, port, &ss);
+	int one = 1, l = socket(ss.ss_family, SOCK_STREAM, 0);
+
+	if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof one) != 0 ||
+	    bind(l, (struct sockaddr *)&ss, len) != 0 || listen(l, 4))
+		die("listen");
+	printf("listening\n");
+	return l;
+}
+
 static void same_number(int got, int want)
 {
 	if (got != want) {
@@ -129,21 +148,24 @@ int main(int argc, char **argv)
 	addr = argv[2];
 	port = atoi(argv[3]);
 	if (strcmp(cmd, "rawaccept") == 0 && argc == 5) {
-		struct sockaddr_storage ss;
-		socklen_t len = kt_make_addr(addr, atoi(argv[4]), &ss);
-		int one = 1, l = socket(ss.ss_family, SOCK_STREAM, 0);
+		int l = listen_on(addr, atoi(argv[4]));
 
-		if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one,
-					sizeof one) != 0 ||
-		    bind(l, (struct sockaddr *)&ss, len) != 0 || listen(l, 4))
-			die("listen");
-		printf("listening\n");
 		a = connect_to(addr, port);
 		print_up("up", a);
 		syscall(SYS_close, a);
 		b = (int)syscall(SYS_accept4, l, NULL, NULL, 0);
 		if (b < 0)
 			die("raw accept4");
+	} else if (strcmp(cmd, "inrawsame") == 0 && argc == 5) {
+		int l = listen_on(addr, atoi(argv[4]));
+
+		a = accept(l, NULL, NULL);
+		if (a < 0)
+			die("accept");
+		print_up("up", a);
+		syscall(SYS_close, a);
+		b = raw_connect(addr, port);
+		raw_opt(b, SOL_SOCKET, SO_KEEPALIVE, 1);
 	} else if (strcmp(cmd, "rawsame") == 0) {
 		a = connect_to(addr, port);
 		print_up("up", a);
@@ -193,7 +215,7 @@ int main(int argc, char **argv)
 	recv_report(b, t0);
 	return 0;
 usage:
-	fprintf(stderr, "usage: reuse_peer rawsame|rawaccept|closerange|dup3|"
+	fprintf(stderr, "usage: reuse_peer rawsame|rawaccept|inrawsame|closerange|dup3|"
 			"dupfd ADDR PORT [ARG]\n");
 	return 2;
 }

@@ -299,14 +299,17 @@ static __always_inline void configure(struct bpf_sock_ops *s,
 				       : c->intvl;
 	st->cnt = own & KK_OWN_CNT ? sockops_get(s, SOL_TCP, TCP_KEEPCNT)
 				   : c->cnt;
-	if (!(own & KK_OWN_KEEPALIVE))
-		sockops_set(s, SOL_SOCKET, SO_KEEPALIVE, 1);
+	/* SO_KEEPALIVE after the times: TCP_KEEPIDLE on a socket that has
+	 * it re-arms the keepalive timer (tcp_sock_set_keepidle_locked),
+	 * one __mod_timer per connection for nothing. */
 	if (!(own & KK_OWN_IDLE))
 		sockops_set(s, SOL_TCP, TCP_KEEPIDLE, c->idle);
 	if (!(own & KK_OWN_INTVL))
 		sockops_set(s, SOL_TCP, TCP_KEEPINTVL, c->intvl);
 	if (!(own & KK_OWN_CNT))
 		sockops_set(s, SOL_TCP, TCP_KEEPCNT, c->cnt);
+	if (!(own & KK_OWN_KEEPALIVE))
+		sockops_set(s, SOL_SOCKET, SO_KEEPALIVE, 1);
 	/* SYNCNT outbound only: on a listener it would change the SYN-ACK
 	 * retries.  When it is set, the SYN phase is bounded by the count,
 	 * and the user timeout (which the kernel also applies to SYN_SENT)

@@ -47,27 +47,34 @@ static void endpoint_from_entry(const struct kashim_fd *e,
 	ep->port = ntohs(e->port);
 }
 
-static void endpoint_from_sockname(int fd, struct kashim_endpoint *ep)
+static void endpoint_from_sa(const struct sockaddr_storage *ss,
+			     struct kashim_endpoint *ep)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
 	memset(ep, 0, sizeof(*ep));
-	if (KASHIM_REAL(getsockname)(fd, (struct sockaddr *)&ss, &len) != 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 
 		ep->family = AF_INET;
 		memcpy(ep->addr, &in->sin_addr, 4);
 		ep->port = ntohs(in->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
 
 		ep->family = AF_INET6;
 		memcpy(ep->addr, &in6->sin6_addr, 16);
 		ep->port = ntohs(in6->sin6_port);
 	}
+}
+
+static void endpoint_from_sockname(int fd, struct kashim_endpoint *ep)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if (KASHIM_REAL(getsockname)(fd, (struct sockaddr *)&ss, &len) != 0)
+		ss.ss_family = AF_UNSPEC;
+	endpoint_from_sa(&ss, ep);
 }
 
 static unsigned user_timeout_of(int fd)
@@ -92,21 +99,15 @@ static int getsockopt_int(int fd, int level, int name, int *v)
  * exact size of the family's address. */
 static int peer_of(int fd, int family, struct kashim_endpoint *ep)
 {
-	struct sockaddr_in6 sa;
+	struct sockaddr_storage ss;
 	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
-					  : sizeof(sa);
+					  : sizeof(struct sockaddr_in6);
 
-	memset(&sa, 0, sizeof(sa));
-	if (KASHIM_REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERNAME, &sa, &len) != 0 ||
-	    sa.sin6_family != family)
+	memset(&ss, 0, sizeof(ss));
+	if (KASHIM_REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERNAME, &ss, &len) != 0 ||
+	    ss.ss_family != family)
 		return -1;
-	memset(ep, 0, sizeof(*ep));
-	ep->family = family;
-	ep->port = ntohs(sa.sin6_port);
-	if (family == AF_INET)
-		memcpy(ep->addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
-	else
-		memcpy(ep->addr, &sa.sin6_addr, 16);
+	endpoint_from_sa(&ss, ep);
 	return 0;
 }
 

@@ -607,25 +607,6 @@ static void cmd_connfail(const char *addr, int port, long ms)
  *   LOG_PEER_MOVE_FD=N      move the socket to fd N (dup2 + close)
  *   LOG_PEER_STDERR_TO=PATH dup2 PATH (opened O_APPEND) onto fd 2, as a
  *                           daemon that sends its stderr to its own file */
-/* "in0": accept(fd, NULL, NULL), as many servers do; the peer printed
- * comes from getpeername(). */
-static int accept_without_address(const char *addr, int port, char *peer,
-				  size_t cap)
-{
-	struct sockaddr_storage ss;
-	int listen_fd = prog_listen(addr, port, &ss), fd;
-	socklen_t len = sizeof ss;
-
-	printf("listening\n");
-	fflush(stdout);
-	fd = accept(listen_fd, NULL, NULL);
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
-		die("accept");
-	prog_fmt_addr(&ss, peer, cap);
-	close(listen_fd);
-	return fd;
-}
-
 static int tweak(int fd)
 {
 	const char *move = getenv("LOG_PEER_MOVE_FD");
@@ -688,8 +669,8 @@ int main(int argc, char **argv)
 			fd = connect_to(argv[2], atoi(argv[3]), peer,
 					sizeof peer);
 		else if (argv[1][2] == '0')
-			fd = accept_without_address(argv[2], atoi(argv[3]),
-						    peer, sizeof peer);
+			fd = prog_accept_one_as(argv[2], atoi(argv[3]), 0,
+						peer, sizeof peer);
 		else
 			fd = prog_accept_one(argv[2], atoi(argv[3]), peer,
 				       sizeof peer);

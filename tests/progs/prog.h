@@ -205,9 +205,10 @@ static inline int prog_listen(const char *addr, int port,
 
 /* Listen on addr:port, print "listening" (flushed: the test connects once
  * it has read it), accept one connection and close the listener.  The
- * peer's address goes into peer[cap]; dies on failure. */
-static inline int prog_accept_one(const char *addr, int port, char *peer,
-				  size_t cap)
+ * peer's address goes into peer[cap]; dies on failure.  ask 0: accept()
+ * is asked for no address (NULL, NULL), and getpeername() gives it. */
+static inline int prog_accept_one_as(const char *addr, int port, int ask,
+				     char *peer, size_t cap)
 {
 	struct sockaddr_storage ss;
 	int listen_fd = prog_listen(addr, port, &ss), fd;
@@ -215,12 +216,20 @@ static inline int prog_accept_one(const char *addr, int port, char *peer,
 
 	printf("listening\n");
 	fflush(stdout);
-	fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
-	if (fd < 0)
+	fd = ask ? accept(listen_fd, (struct sockaddr *)&ss, &len)
+		 : accept(listen_fd, NULL, NULL);
+	if (fd < 0 || (!ask && getpeername(fd, (struct sockaddr *)&ss,
+					    &len) != 0))
 		die("accept");
 	prog_fmt_addr(&ss, peer, cap);
 	close(listen_fd);
 	return fd;
+}
+
+static inline int prog_accept_one(const char *addr, int port, char *peer,
+				  size_t cap)
+{
+	return prog_accept_one_as(addr, port, 1, peer, cap);
 }
 #endif
 

@@ -85,6 +85,10 @@ struct kashim_fd_head {
 };
 struct kashim_fd_head fdt_head(int fd);
 
+/* The entry's look_ms alone, one load (0 for an fd kashim does not track):
+ * with fdt_head, all that close() needs to decide whether to look. */
+int64_t fdt_look_ms(int fd);
+
 /* Take the entry for writing: returns 0 and a copy in *e, or -1 when fd is
  * out of range, the page cannot be had, or another writer holds it. */
 int fdt_lock(int fd, struct kashim_fd *e);

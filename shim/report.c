@@ -254,14 +254,15 @@ static void report(int fd, int err)
  * child. */
 void kashim_report_on_close(int fd)
 {
-	struct kashim_fd e;
+	struct kashim_fd_head h = fdt_head(fd);
 	struct pollfd pfd = { .fd = fd, .events = 0, .revents = 0 };
-	int saved = errno;
+	int saved;
 
-	fdt_read(fd, &e);
-	if (e.kind == KIND_TCP && (e.flags & FD_CONFIGURED) &&
-	    !(e.flags & (FD_LOGGED | FD_FORKED)) &&
-	    kashim_now_ms() >= e.look_ms && poll(&pfd, 1, 0) == 1 &&
+	if (h.kind != KIND_TCP || !(h.flags & FD_CONFIGURED) ||
+	    (h.flags & (FD_LOGGED | FD_FORKED)))
+		return;
+	saved = errno;
+	if (kashim_now_ms() >= fdt_look_ms(fd) && poll(&pfd, 1, 0) == 1 &&
 	    (pfd.revents & POLLERR) && !fdt_foreign())
 		report(fd, 0);
 	errno = saved;

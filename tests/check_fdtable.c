@@ -119,6 +119,8 @@ static void assert_unknown(int fd)
 	ck_assert_msg(h.kind == KIND_UNKNOWN && h.role == ROLE_NONE &&
 		      h.flags == 0, "fd %d: head is not unknown (kind %d)",
 		      fd, h.kind);
+	ck_assert_msg(fdt_look_ms(fd) == 0, "fd %d: look_ms %lld, want 0", fd,
+		      (long long)fdt_look_ms(fd));
 }
 
 static void assert_entry(int fd, const struct kashim_fd *want)
@@ -136,6 +138,10 @@ static void assert_entry(int fd, const struct kashim_fd *want)
 		      h.flags == want->flags, "fd %d: head %d/%d/%#x, want "
 		      "%d/%d/%#x", fd, h.kind, h.role, h.flags, want->kind,
 		      want->role, want->flags);
+	/* So does the one-word read of look_ms (close() decides by the two). */
+	ck_assert_msg(fdt_look_ms(fd) == want->look_ms, "fd %d: look_ms %lld, "
+		      "want %lld", fd, (long long)fdt_look_ms(fd),
+		      (long long)want->look_ms);
 }
 
 /* Page 0 both ends, page 1, a page in the middle, the last page, the last

@@ -2,11 +2,12 @@
  *
  *   kashim-bench --lib build/libkashim.so [--floor LIB] [--compare LIB]... [--blocks N]
  *                [--per-block N] [--slice SEC] [--mem-rounds N] [--modes m1,m2]
- *                [--pin auto|split|same|none] [--conns N] [--no-log] [--no-netns]
+ *                [--pin auto|split|same|none] [--conns N] [--pair-rounds N]
+ *                [--no-log] [--no-netns]
  *                [--kernel KASHIM-KERNEL]
  *
- * The driver (this process, never preloaded) starts, for each mode, one set
- * of worker processes -- this same binary re-executed with --worker -- per
+ * The driver (this process, never preloaded) starts, for each block of a
+ * mode, one fresh set of worker processes -- this same binary re-executed with --worker -- per
  * variant: "none" (no preload), "kashim" (LD_PRELOAD=--lib, the default
  * environment, log off), "kashim+log" (KASHIM_LOG=<a temporary file>), one
  * per --compare library, "floor" (--floor: bench/floor.c, a preload that
@@ -16,7 +17,7 @@
  * timed modes only), "cgroup" (with it: an empty cgroup beside that one,
  * what being in a cgroup costs), and "control" (a second set without
  * preload).
- * All sets stay alive side by side and the driver lets them run in turn,
+ * A block's sets stay alive side by side and the driver lets them run in turn,
  * one short slice each (a few ms): A B C A' / A' C B A / ...  The machine's
  * speed drifts by 10-20% over tens of milliseconds on a VM, far more than
  * the 1% the targets are about; slices this short put A and B under the
@@ -44,6 +45,11 @@
  *                     the same growth without preload, per connection
  *   memory-notcp      the same for a process that opens ~2,000 non-TCP fds
  *                     (UDP, Unix, pipes) and no TCP socket: must be 0
+ *   accept-paired     accept+close in one process per variant, with and
+ *                     without kashim in turn, 64 connections a batch (see
+ *                     w_accept_paired): the accept cost to a few tenths of
+ *                     a percent, where the accept mode's sets differ by
+ *                     several percent
  *
  * Exit status: 0 when every run worked (whether targets PASS or FAIL),
  * 1 on a usage error, 2 when a run failed.
@@ -60,6 +66,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -71,6 +78,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -414,7 +422,7 @@ static uint16_t ctl_recv_port(void)
 
 enum mode {
 	M_CONNECT, M_ACCEPT, M_PP_RW, M_PP_SR, M_PP_FORTIFY, M_EAGAIN,
-	M_MEMORY, M_MEMORY_NOTCP, M_COUNT
+	M_MEMORY, M_MEMORY_NOTCP, M_ACCEPT_PAIRED, M_COUNT
 };
 
 enum { PRE_CLIENT = 1, PRE_SERVER = 2, PRE_BOTH = 3 };
@@ -447,6 +455,8 @@ static const struct modeinfo modes[M_COUNT] = {
 		       "anonymous RSS per tracked connection, client preloaded" },
 	[M_MEMORY_NOTCP] = { "memory-notcp", 0, PRE_CLIENT, PRE_CLIENT, 0, "socket,read", 0,
 			     "anonymous RSS of a process with ~2000 non-TCP fds" },
+	[M_ACCEPT_PAIRED] = { "accept-paired", 0, PRE_CLIENT, PRE_CLIENT, 0, "accept,close", 0.98,
+			      "accept+close, with and without kashim in one process, batches interleaved" },
 };
 
 static int is_memory(enum mode m)
@@ -637,6 +647,173 @@ static void w_accept_client(void)
 		c = 'B';
 		xwrite_all(CTL, &c, 1);
 	}
+}
+
+/* accept-paired: one process holds two listeners and times its
+ * accept+close of PAIR_BATCH queued connections on each in turn, so the
+ * two sides share the process, the CPU and the moment, and only what
+ * kashim adds tells them apart.  Side 0 is without kashim, side 1 with
+ * it:
+ *   - preloaded: listener 1 comes from the preloaded socket() and is
+ *     served by the preloaded accept/close; listener 0 is made by raw
+ *     syscalls (no options) and served by libc's own accept/close;
+ *   - kernel mode (KB_PAIR_EMPTY set): listener 1 is made in the covered
+ *     cgroup, listener 0 after moving to an empty one (a socket keeps the
+ *     cgroup it was made in), both served by libc.
+ * A helper thread on the client CPU queues each batch with raw syscalls,
+ * so the preload never sees the client's sockets. */
+#define PAIR_BATCH 64
+#define PAIR_WARMUP 20
+
+static void enter_cgroup(const char *cg);
+static int cmp_double(const void *a, const void *b);
+
+struct pair_side {
+	int lfd;
+	struct sockaddr_in addr;
+	int (*acc)(int, struct sockaddr *, socklen_t *);
+	int (*cls)(int);
+};
+
+static struct pair_side pair[2];
+static int pair_go[2], pair_done[2];
+
+static long raw_call(long nr, long a, long b, long c)
+{
+	long r = syscall(nr, a, b, c);
+
+	if (r < 0)
+		die("raw syscall %ld: %s", nr, strerror(errno));
+	return r;
+}
+
+static int raw_listener(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof *a;
+	int one = 1;
+	int fd = (int)raw_call(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	*a = loopback(0);
+	if (syscall(SYS_setsockopt, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+		die("setsockopt: %s", strerror(errno));
+	raw_call(SYS_bind, fd, (long)a, sizeof *a);
+	raw_call(SYS_listen, fd, 4096, 0);
+	raw_call(SYS_getsockname, fd, (long)a, (long)&len);
+	return fd;
+}
+
+static void *pair_client(void *unused)
+{
+	const char *cpu = getenv("KB_PAIR_CPU");   /* the client's, from the driver */
+	int fds[PAIR_BATCH], i, open_fds = 0;
+	char side;
+
+	(void)unused;
+	if (cpu)
+		pin_cpu(atoi(cpu));
+	while (xread_all(pair_go[0], &side, 1)) {
+		for (i = 0; i < open_fds; i++)
+			syscall(SYS_close, fds[i]);
+		for (i = 0; i < PAIR_BATCH; i++) {
+			const struct sockaddr_in *a = &pair[(int)side].addr;
+			fds[i] = (int)raw_call(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			raw_call(SYS_connect, fds[i], (long)a, sizeof *a);
+		}
+		open_fds = PAIR_BATCH;
+		xwrite_all(pair_done[1], &side, 1);
+	}
+	for (i = 0; i < open_fds; i++)
+		syscall(SYS_close, fds[i]);
+	return NULL;
+}
+
+static double pair_batch(int side)
+{
+	struct pair_side *p = &pair[side];
+	char c = (char)side;
+	double t;
+	int i;
+
+	xwrite_all(pair_go[1], &c, 1);
+	if (!xread_all(pair_done[0], &c, 1))
+		die("accept-paired: client thread went away");
+	t = now();
+	for (i = 0; i < PAIR_BATCH; i++) {
+		int s = p->acc(p->lfd, NULL, NULL);
+		if (s < 0)
+			die("accept-paired accept: %s", strerror(errno));
+		p->cls(s);
+	}
+	return now() - t;
+}
+
+static void pair_setup(void)
+{
+	const char *empty = getenv("KB_PAIR_EMPTY");
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	uint16_t port;
+
+	if (!libc)
+		die("dlopen libc.so.6: %s", dlerror());
+	pair[0].acc = (int (*)(int, struct sockaddr *, socklen_t *))dlsym(libc, "accept");
+	pair[0].cls = (int (*)(int))dlsym(libc, "close");
+	if (!pair[0].acc || !pair[0].cls)
+		die("dlsym libc accept/close: %s", dlerror());
+	pair[1].acc = accept;
+	pair[1].cls = close;
+	pair[1].lfd = tcp_listen(&port);
+	pair[1].addr = loopback(port);
+	if (empty) {
+		enter_cgroup(empty);
+		pair[0].lfd = tcp_listen(&port);
+		pair[0].addr = loopback(port);
+	} else {
+		pair[0].lfd = raw_listener(&pair[0].addr);
+	}
+}
+
+/* Rounds alternate the order (01, 10, ...); each gives the throughput
+ * ratio side 1 / side 0, and the median of those is the figure. */
+static void w_accept_paired(long rounds)
+{
+	char line[HOOKS_LEN + 160], hooks[HOOKS_LEN];
+	double *ratio = calloc((size_t)rounds * 2, sizeof *ratio), *all;
+	double t[2], total[2] = { 0, 0 };
+	pthread_t th;
+	long r, half = rounds / 2;
+
+	if (!ratio)
+		die("calloc");
+	all = ratio + rounds;
+	pair_setup();
+	if (pipe2(pair_go, O_CLOEXEC) != 0 || pipe2(pair_done, O_CLOEXEC) != 0)
+		die("pipe: %s", strerror(errno));
+	if (pthread_create(&th, NULL, pair_client, NULL) != 0)
+		die("pthread_create");
+	for (r = -PAIR_WARMUP; r < rounds; r++) {
+		int first = (int)(r & 1);
+
+		t[first] = pair_batch(first);
+		t[!first] = pair_batch(!first);
+		if (r < 0)
+			continue;
+		ratio[r] = all[r] = t[0] / t[1];
+		total[0] += t[0];
+		total[1] += t[1];
+	}
+	close(pair_go[1]);
+	pthread_join(th, NULL);
+	hooks_line(M_ACCEPT_PAIRED, hooks, sizeof hooks);
+	qsort(all, (size_t)rounds, sizeof *all, cmp_double);
+	qsort(ratio, (size_t)half, sizeof *ratio, cmp_double);
+	qsort(ratio + half, (size_t)(rounds - half), sizeof *ratio, cmp_double);
+	snprintf(line, sizeof line,
+		 "H %s\nR med=%.5f h1=%.5f h2=%.5f us0=%.4f us1=%.4f\n", hooks,
+		 all[rounds / 2], ratio[half / 2], ratio[half + (rounds - half) / 2],
+		 1e6 * total[0] / (double)(rounds * PAIR_BATCH),
+		 1e6 * total[1] / (double)(rounds * PAIR_BATCH));
+	xwrite_all(1, line, strlen(line));
+	free(ratio);
 }
 
 static void pp_send(enum mode m, int fd)
@@ -897,6 +1074,7 @@ static int worker_main(int argc, char **argv)
 	case M_EAGAIN: w_eagain(); break;
 	case M_MEMORY: w_memory_client(n); break;
 	case M_MEMORY_NOTCP: w_memory_notcp(); break;
+	case M_ACCEPT_PAIRED: w_accept_paired(n); break;
 	default: die("bad mode");
 	}
 	return 0;
@@ -911,6 +1089,7 @@ struct variant {
 	int is_control;
 	int timed_only;    /* not run in the memory modes */
 	const char *cgroup; /* kernel mode: the measured workers join it */
+	const char *alt_cgroup; /* accept-paired: where side 0's listener is made */
 };
 
 static struct {
@@ -918,8 +1097,8 @@ static struct {
 	double slice;
 	int netns;
 	int cpu_client, cpu_server, pin_auto;
-	long mem_conns;
-} opt = { 7, 40, 5, 0.004, 1, 0, 1, 1, 0 };
+	long mem_conns, pair_rounds;
+} opt = { 7, 40, 5, 0.004, 1, 0, 1, 1, 0, 2000 };
 
 static int env_is_ours(const char *e)
 {
@@ -983,7 +1162,8 @@ static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 	char n[32];
 	pid_t pid;
 
-	snprintf(n, sizeof n, "%ld", opt.mem_conns);
+	snprintf(n, sizeof n, "%ld",
+		 m == M_ACCEPT_PAIRED ? opt.pair_rounds : opt.mem_conns);
 	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
@@ -991,8 +1171,16 @@ static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 		char *argv[] = { (char *)self_exe, "--worker",
 				 server ? "server" : "client", (char *)modes[m].name,
 				 n, NULL };
-		char **env = child_env(v, preloaded);
+		char **env;
 
+		if (m == M_ACCEPT_PAIRED && v->alt_cgroup)
+			setenv("KB_PAIR_EMPTY", v->alt_cgroup, 1);
+		if (m == M_ACCEPT_PAIRED) {
+			char cpu[16];
+			snprintf(cpu, sizeof cpu, "%d", opt.cpu_client);
+			setenv("KB_PAIR_CPU", cpu, 1);
+		}
+		env = child_env(v, preloaded);
 		if (move_fd(ctl, CTL) != 0)
 			_exit(127);
 		if (modes[m].measured == role && cmd >= 0 && move_fd(cmd, CMD) != 0)
@@ -1001,7 +1189,9 @@ static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 			_exit(127);
 		if (preloaded && v->cgroup)
 			enter_cgroup(v->cgroup);
-		if (opt.pin_auto && modes[m].same_cpu)
+		if (m == M_ACCEPT_PAIRED)
+			pin_cpu(opt.cpu_server);   /* the accepting thread's */
+		else if (opt.pin_auto && modes[m].same_cpu)
 			pin_cpu(opt.cpu_client);
 		else
 			pin_cpu(server ? opt.cpu_server : opt.cpu_client);
@@ -1147,31 +1337,38 @@ struct mem_result {
 	char hooks[HOOKS_LEN];
 };
 
-static void run_memory(enum mode m, const struct variant *v, struct mem_result *res)
+/* Run one set whose worker reports on stdout; its whole output in buf. */
+static void run_reporting(enum mode m, const struct variant *v, char *buf, size_t cap)
 {
-	char buf[2048];
 	size_t len = 0;
 	int p[2];
 	pid_t pid;
-	char *line;
 
 	if (pipe2(p, O_CLOEXEC) != 0)
 		die("pipe: %s", strerror(errno));
 	pid = start_set(m, v, -1, p[1]);
 	close(p[1]);
 	for (;;) {
-		ssize_t r = read(p[0], buf + len, sizeof buf - 1 - len);
+		ssize_t r = read(p[0], buf + len, cap - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
 		len += (size_t)r;
-		if (len == sizeof buf - 1)
+		if (len == cap - 1)
 			break;
 	}
 	buf[len] = '\0';
 	close(p[0]);
 	end_set(pid, m, v);
+}
+
+static void run_memory(enum mode m, const struct variant *v, struct mem_result *res)
+{
+	char buf[2048];
+	char *line;
+
+	run_reporting(m, v, buf, sizeof buf);
 	memset(res, 0, sizeof *res);
 	res->n = -1;
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
@@ -1308,19 +1505,21 @@ static int kernel_against(enum mode m, const struct variant *vars, int nvars,
 	return 0;
 }
 
-/* One timed mode: every variant's workers alive at once, slices in turn. */
-static int bench_timed(enum mode m, const struct variant *vars, int nvars, const char *lib)
+/* One block of a timed mode: a fresh set of workers per variant (its own
+ * processes, network namespace and listener), a warm-up round each way,
+ * then per_block rounds of slices in turn, the order reversed every
+ * round.  Fresh sets per block, because a set keeps what it drew when it
+ * started (where its pages and sockets landed, which CPU caches they
+ * share): with one set per mode, that draw moved the control's median by
+ * up to 8% on this VM, as a bias no number of blocks could average out. */
+static void bench_block(enum mode m, const struct variant *vars, int nvars,
+			int b, double ops[][MAX_BLOCKS], double sec[][MAX_BLOCKS],
+			int *shorts, char hooks[][HOOKS_LEN])
 {
 	int cmd[MAX_VARIANTS];
 	pid_t set[MAX_VARIANTS];
-	char hooks[MAX_VARIANTS][HOOKS_LEN];
-	double ops[MAX_VARIANTS][MAX_BLOCKS], sec[MAX_VARIANTS][MAX_BLOCKS];
-	double ratio[MAX_BLOCKS], usop[MAX_BLOCKS];
-	int vi, b, r, fail = 0, shorts[MAX_VARIANTS];
+	int vi, r;
 
-	/* Every cell the summaries read is defined, even one no round wrote. */
-	memset(ops, 0, sizeof ops);
-	memset(sec, 0, sizeof sec);
 	for (vi = 0; vi < nvars; vi++) {
 		int sp[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
@@ -1328,36 +1527,45 @@ static int bench_timed(enum mode m, const struct variant *vars, int nvars, const
 		set[vi] = start_set(m, &vars[vi], sp[1], -1);
 		close(sp[1]);
 		cmd[vi] = sp[0];
-		shorts[vi] = 0;
 	}
 	for (vi = 0; vi < nvars; vi++) {
 		cmd_read(cmd[vi], hooks[vi], HOOKS_LEN, m, &vars[vi]);
 		hooks[vi][HOOKS_LEN - 1] = '\0';
 	}
-	/* blocks * per_block rounds, plus one warm-up round (b == -1) */
-	for (b = -1; b < opt.blocks; b++) {
-		if (b >= 0)
-			for (vi = 0; vi < nvars; vi++)
-				ops[vi][b] = sec[vi][b] = 0;
-		for (r = 0; r < (b < 0 ? 1 : opt.per_block); r++) {
-			for (int k = 0; k < nvars; k++) {
-				struct slice_res res;
-				vi = r % 2 ? nvars - 1 - k : k;
-				xwrite_all(cmd[vi], &opt.slice, sizeof opt.slice);
-				cmd_read(cmd[vi], &res, sizeof res, m, &vars[vi]);
-				if (b < 0)
-					continue;
-				ops[vi][b] += (double)res.ops;
-				sec[vi][b] += res.sec;
-				shorts[vi] += res.cut_short;
-			}
+	/* rounds -2 and -1 warm up: not counted */
+	for (r = -2; r < opt.per_block; r++) {
+		for (int k = 0; k < nvars; k++) {
+			struct slice_res res;
+			vi = (r & 1) ? nvars - 1 - k : k;
+			xwrite_all(cmd[vi], &opt.slice, sizeof opt.slice);
+			cmd_read(cmd[vi], &res, sizeof res, m, &vars[vi]);
+			if (r < 0)
+				continue;
+			ops[vi][b] += (double)res.ops;
+			sec[vi][b] += res.sec;
+			shorts[vi] += res.cut_short;
 		}
 	}
 	for (vi = 0; vi < nvars; vi++)
 		close(cmd[vi]);
 	for (vi = 0; vi < nvars; vi++)
 		end_set(set[vi], m, &vars[vi]);
+}
 
+/* One timed mode: blocks of interleaved slices, each block's ratios
+ * against the same block's "none". */
+static int bench_timed(enum mode m, const struct variant *vars, int nvars, const char *lib)
+{
+	char hooks[MAX_VARIANTS][HOOKS_LEN];
+	double ops[MAX_VARIANTS][MAX_BLOCKS], sec[MAX_VARIANTS][MAX_BLOCKS];
+	double ratio[MAX_BLOCKS], usop[MAX_BLOCKS];
+	int vi, b, fail = 0, shorts[MAX_VARIANTS] = { 0 };
+
+	/* Every cell the summaries read is defined, even one no round wrote. */
+	memset(ops, 0, sizeof ops);
+	memset(sec, 0, sizeof sec);
+	for (b = 0; b < opt.blocks; b++)
+		bench_block(m, vars, nvars, b, ops, sec, shorts, hooks);
 	printf("%-17s %s\n", modes[m].name, modes[m].what);
 	for (b = 0; b < opt.blocks; b++)
 		usop[b] = 1e6 * sec[0][b] / ops[0][b];
@@ -1384,6 +1592,56 @@ static int bench_timed(enum mode m, const struct variant *vars, int nvars, const
 	for (vi = 0; vi < nvars; vi++)
 		if (!vars[vi].is_control)
 			printf("  resolved (%s): %s\n", vars[vi].label, hooks[vi]);
+	printf("\n");
+	return fail;
+}
+
+/* accept-paired: one process per variant, each its own "none" (see
+ * w_accept_paired).  The cgroup variant has nothing to pair. */
+static int bench_paired(enum mode m, const struct variant *vars, int nvars, const char *lib)
+{
+	int vi, fail = 0;
+
+	printf("%-17s %s\n", modes[m].name, modes[m].what);
+	for (vi = 1; vi < nvars; vi++) {
+		char buf[1024], hooks[HOOKS_LEN] = "";
+		double med = -1, h1 = 0, h2 = 0, us0 = 0, us1 = 0;
+		const char *f;
+		char *line;
+		int kernel = vars[vi].alt_cgroup != NULL;
+
+		if (vars[vi].cgroup && !kernel)
+			continue;
+		run_reporting(m, &vars[vi], buf, sizeof buf);
+		for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+			if (line[0] == 'H' && line[1] == ' ')
+				snprintf(hooks, sizeof hooks, "%s", line + 2);
+			if (line[0] != 'R' || line[1] != ' ')
+				continue;
+			if ((f = field(line, "med")))
+				med = atof(f);
+			if ((f = field(line, "h1")))
+				h1 = atof(f);
+			if ((f = field(line, "h2")))
+				h2 = atof(f);
+			if ((f = field(line, "us0")))
+				us0 = atof(f);
+			if ((f = field(line, "us1")))
+				us1 = atof(f);
+		}
+		if (med < 0)
+			die("mode %s, variant %s: no result", modes[m].name, vars[vi].label);
+		printf("  %-12s ratio %6.3f  (halves %.3f, %.3f; %.3f us/op without, %.3f with)",
+		       vars[vi].label, med, h1, h2, us0, us1);
+		if (is_main(&vars[vi], lib) || is_log(&vars[vi], lib) || kernel) {
+			int pass = med >= modes[m].target;
+			printf("   target >= %.2f  %s", modes[m].target, pass ? "PASS" : "FAIL");
+			fail |= !pass;
+		}
+		printf("\n");
+		if (!vars[vi].is_control)
+			printf("  %-12s resolved: %s\n", "", hooks);
+	}
 	printf("\n");
 	return fail;
 }
@@ -1450,7 +1708,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kashim-bench --lib LIB [--floor LIB] [--compare LIB]... [--blocks N] [--per-block N]\n"
 		"                    [--slice SEC] [--mem-rounds N] [--modes m1,m2,...]\n"
-		"                    [--pin auto|split|same|none] [--conns N] [--no-log] [--no-netns]\n"
+		"                    [--pin auto|split|same|none] [--conns N] [--pair-rounds N] [--no-log] [--no-netns]\n"
 		"                    [--kernel KASHIM-KERNEL]\n"
 		"modes:");
 	for (int i = 0; i < M_COUNT; i++)
@@ -1625,6 +1883,8 @@ int main(int argc, char **argv)
 			opt.mem_rounds = atoi(val);
 		} else if (strcmp(a, "--conns") == 0 && val) {
 			opt.mem_conns = atol(val);
+		} else if (strcmp(a, "--pair-rounds") == 0 && val) {
+			opt.pair_rounds = atol(val);
 		} else if (strcmp(a, "--kernel") == 0 && val) {
 			kernel = abs_path(val);
 		} else if (strcmp(a, "--pin") == 0 && val) {
@@ -1653,7 +1913,8 @@ int main(int argc, char **argv)
 		i++;
 	}
 	if (!lib || opt.blocks < 5 || opt.blocks > MAX_BLOCKS || opt.per_block < 1 ||
-	    opt.slice <= 0 || opt.mem_rounds < 5 || opt.mem_rounds > MAX_BLOCKS)
+	    opt.slice <= 0 || opt.mem_rounds < 5 || opt.mem_rounds > MAX_BLOCKS ||
+	    opt.pair_rounds < 20 || opt.pair_rounds > 1000000)
 		usage();
 	opt.pin_auto = strcmp(pin, "auto") == 0;
 	if (opt.pin_auto || strcmp(pin, "split") == 0) {
@@ -1673,15 +1934,15 @@ int main(int argc, char **argv)
 			die("mkstemp: %s", strerror(errno));
 		close(fd);
 		snprintf(logenv, sizeof logenv, "KASHIM_LOG=%s", logpath);
-		vars[nvars++] = (struct variant){ "kashim+log", lib, logenv, 0, 1, NULL };
+		vars[nvars++] = (struct variant){ "kashim+log", lib, logenv, 0, 1, NULL, NULL };
 	}
 	if (floor_lib)
-		vars[nvars++] = (struct variant){ "floor", floor_lib, NULL, 0, 1, NULL };
+		vars[nvars++] = (struct variant){ "floor", floor_lib, NULL, 0, 1, NULL, NULL };
 	if (kernel && (kcg = kernel_setup(kernel)) != NULL) {
-		vars[nvars++] = (struct variant){ "kernel", NULL, NULL, 0, 1, kcg };
-		vars[nvars++] = (struct variant){ "cgroup", NULL, NULL, 0, 1, empty_cg };
+		vars[nvars++] = (struct variant){ "kernel", NULL, NULL, 0, 1, kcg, empty_cg };
+		vars[nvars++] = (struct variant){ "cgroup", NULL, NULL, 0, 1, empty_cg, NULL };
 	}
-	vars[nvars++] = (struct variant){ "control", NULL, NULL, 1, 0, NULL };
+	vars[nvars++] = (struct variant){ "control", NULL, NULL, 1, 0, NULL, NULL };
 
 	self_exe = abs_path("/proc/self/exe");
 	{
@@ -1735,6 +1996,8 @@ int main(int argc, char **argv)
 			continue;
 		if (is_memory((enum mode)i))
 			any_fail |= bench_memory((enum mode)i, vars, nvars, lib);
+		else if (i == M_ACCEPT_PAIRED)
+			any_fail |= bench_paired((enum mode)i, vars, nvars, lib);
 		else
 			any_fail |= bench_timed((enum mode)i, vars, nvars, lib);
 	}

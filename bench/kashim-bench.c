@@ -422,7 +422,7 @@ static uint16_t ctl_recv_port(void)
 
 enum mode {
 	M_CONNECT, M_ACCEPT, M_PP_RW, M_PP_SR, M_PP_FORTIFY, M_EAGAIN,
-	M_MEMORY, M_MEMORY_NOTCP, M_ACCEPT_PAIRED, M_COUNT
+	M_MEMORY, M_MEMORY_NOTCP, M_ACCEPT_PAIRED, M_CONNECT_PAIRED, M_COUNT
 };
 
 enum { PRE_CLIENT = 1, PRE_SERVER = 2, PRE_BOTH = 3 };
@@ -457,7 +457,14 @@ static const struct modeinfo modes[M_COUNT] = {
 			     "anonymous RSS of a process with ~2000 non-TCP fds" },
 	[M_ACCEPT_PAIRED] = { "accept-paired", 0, PRE_CLIENT, PRE_CLIENT, 0, "accept,close", 0.98,
 			      "accept+close, with and without kashim in one process, batches interleaved" },
+	[M_CONNECT_PAIRED] = { "connect-paired", 0, PRE_CLIENT, PRE_CLIENT, 0, "socket,connect,close", 0.80,
+			       "socket+connect+close, with and without kashim in one process, batches interleaved" },
 };
+
+static int is_paired(enum mode m)
+{
+	return m == M_ACCEPT_PAIRED || m == M_CONNECT_PAIRED;
+}
 
 static int is_memory(enum mode m)
 {
@@ -773,47 +780,143 @@ static void pair_setup(void)
 }
 
 /* Rounds alternate the order (01, 10, ...); each gives the throughput
- * ratio side 1 / side 0, and the median of those is the figure. */
-static void w_accept_paired(long rounds)
+ * ratio side 1 / side 0, and the median of those is the figure, reported
+ * with the medians of the two halves of the rounds, on stdout. */
+static void pair_rounds(enum mode m, long rounds, int batch,
+			double (*one_batch)(int side))
 {
 	char line[HOOKS_LEN + 160], hooks[HOOKS_LEN];
 	double *ratio = calloc((size_t)rounds * 2, sizeof *ratio), *all;
 	double t[2], total[2] = { 0, 0 };
-	pthread_t th;
 	long r, half = rounds / 2;
 
 	if (!ratio)
 		die("calloc");
 	all = ratio + rounds;
-	pair_setup();
-	if (pipe2(pair_go, O_CLOEXEC) != 0 || pipe2(pair_done, O_CLOEXEC) != 0)
-		die("pipe: %s", strerror(errno));
-	if (pthread_create(&th, NULL, pair_client, NULL) != 0)
-		die("pthread_create");
 	for (r = -PAIR_WARMUP; r < rounds; r++) {
 		int first = (int)(r & 1);
 
-		t[first] = pair_batch(first);
-		t[!first] = pair_batch(!first);
+		t[first] = one_batch(first);
+		t[!first] = one_batch(!first);
 		if (r < 0)
 			continue;
 		ratio[r] = all[r] = t[0] / t[1];
 		total[0] += t[0];
 		total[1] += t[1];
 	}
-	close(pair_go[1]);
-	pthread_join(th, NULL);
-	hooks_line(M_ACCEPT_PAIRED, hooks, sizeof hooks);
+	hooks_line(m, hooks, sizeof hooks);
 	qsort(all, (size_t)rounds, sizeof *all, cmp_double);
 	qsort(ratio, (size_t)half, sizeof *ratio, cmp_double);
 	qsort(ratio + half, (size_t)(rounds - half), sizeof *ratio, cmp_double);
 	snprintf(line, sizeof line,
 		 "H %s\nR med=%.5f h1=%.5f h2=%.5f us0=%.4f us1=%.4f\n", hooks,
 		 all[rounds / 2], ratio[half / 2], ratio[half + (rounds - half) / 2],
-		 1e6 * total[0] / (double)(rounds * PAIR_BATCH),
-		 1e6 * total[1] / (double)(rounds * PAIR_BATCH));
+		 1e6 * total[0] / (double)(rounds * batch),
+		 1e6 * total[1] / (double)(rounds * batch));
 	xwrite_all(1, line, strlen(line));
 	free(ratio);
+}
+
+static void w_accept_paired(long rounds)
+{
+	pthread_t th;
+
+	pair_setup();
+	if (pipe2(pair_go, O_CLOEXEC) != 0 || pipe2(pair_done, O_CLOEXEC) != 0)
+		die("pipe: %s", strerror(errno));
+	if (pthread_create(&th, NULL, pair_client, NULL) != 0)
+		die("pthread_create");
+	pair_rounds(M_ACCEPT_PAIRED, rounds, PAIR_BATCH, pair_batch);
+	close(pair_go[1]);
+	pthread_join(th, NULL);
+}
+
+/* connect-paired: the same for socket+connect+close, the client side.
+ * Side 1 calls the preloaded socket/connect/close, side 0 libc's own; in
+ * kernel mode both call libc, and the process moves to the covered cgroup
+ * (KB_PAIR_COVERED) for side 1's batch and to the empty one for side 0's
+ * (a socket takes the cgroup of the task that makes it; a move costs
+ * about 80 us here, outside the timed batch).  A server thread on the
+ * other CPU accepts and closes with raw syscalls, its listener made in the
+ * empty cgroup, so only the client side differs. */
+#define PAIR_CONN_BATCH 32     /* 3 x --pair-rounds rounds: a connect varies more */
+
+static struct {
+	int (*sock[2])(int, int, int);
+	int (*conn[2])(int, const struct sockaddr *, socklen_t);
+	int (*cls[2])(int);
+	const char *cgroup[2];
+	struct sockaddr_in addr;
+	int lfd;
+} pconn;
+
+static void *pconn_server(void *unused)
+{
+	const char *cpu = getenv("KB_PAIR_CPU");   /* the server's, from the driver */
+
+	(void)unused;
+	if (cpu)
+		pin_cpu(atoi(cpu));
+	for (;;) {
+		long s = syscall(SYS_accept4, pconn.lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (s >= 0)
+			syscall(SYS_close, s);
+		else if (errno != EINTR && errno != ECONNABORTED)
+			break;          /* the listener was shut down: done */
+	}
+	return NULL;
+}
+
+static double pconn_batch(int side)
+{
+	double t;
+	int i;
+
+	if (pconn.cgroup[side])
+		enter_cgroup(pconn.cgroup[side]);
+	t = now();
+	for (i = 0; i < PAIR_CONN_BATCH; i++) {
+		int fd = pconn.sock[side](AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("connect-paired socket: %s", strerror(errno));
+		if (pconn.conn[side](fd, (const struct sockaddr *)&pconn.addr,
+				     sizeof pconn.addr) != 0)
+			die("connect-paired connect: %s", strerror(errno));
+		pconn.cls[side](fd);
+	}
+	return now() - t;
+}
+
+static void w_connect_paired(long rounds)
+{
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	const char *empty = getenv("KB_PAIR_EMPTY");
+	pthread_t th;
+
+	if (!libc)
+		die("dlopen libc.so.6: %s", dlerror());
+	pconn.sock[0] = (int (*)(int, int, int))dlsym(libc, "socket");
+	pconn.conn[0] = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(libc, "connect");
+	pconn.cls[0] = (int (*)(int))dlsym(libc, "close");
+	if (!pconn.sock[0] || !pconn.conn[0] || !pconn.cls[0])
+		die("dlsym libc socket/connect/close: %s", dlerror());
+	pconn.sock[1] = socket;
+	pconn.conn[1] = connect;
+	pconn.cls[1] = close;
+	if (empty) {
+		pconn.sock[1] = pconn.sock[0];
+		pconn.conn[1] = pconn.conn[0];
+		pconn.cls[1] = pconn.cls[0];
+		pconn.cgroup[0] = empty;
+		pconn.cgroup[1] = getenv("KB_PAIR_COVERED");
+		enter_cgroup(empty);
+	}
+	pconn.lfd = raw_listener(&pconn.addr);
+	if (pthread_create(&th, NULL, pconn_server, NULL) != 0)
+		die("pthread_create");
+	pair_rounds(M_CONNECT_PAIRED, rounds, PAIR_CONN_BATCH, pconn_batch);
+	syscall(SYS_shutdown, pconn.lfd, SHUT_RDWR);
+	pthread_join(th, NULL);
 }
 
 static void pp_send(enum mode m, int fd)
@@ -1075,6 +1178,7 @@ static int worker_main(int argc, char **argv)
 	case M_MEMORY: w_memory_client(n); break;
 	case M_MEMORY_NOTCP: w_memory_notcp(); break;
 	case M_ACCEPT_PAIRED: w_accept_paired(n); break;
+	case M_CONNECT_PAIRED: w_connect_paired(n); break;
 	default: die("bad mode");
 	}
 	return 0;
@@ -1163,7 +1267,8 @@ static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 	pid_t pid;
 
 	snprintf(n, sizeof n, "%ld",
-		 m == M_ACCEPT_PAIRED ? opt.pair_rounds : opt.mem_conns);
+		 m == M_ACCEPT_PAIRED ? opt.pair_rounds :
+		 m == M_CONNECT_PAIRED ? 3 * opt.pair_rounds : opt.mem_conns);
 	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
@@ -1173,11 +1278,14 @@ static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 				 n, NULL };
 		char **env;
 
-		if (m == M_ACCEPT_PAIRED && v->alt_cgroup)
+		if (is_paired(m) && v->alt_cgroup) {
 			setenv("KB_PAIR_EMPTY", v->alt_cgroup, 1);
-		if (m == M_ACCEPT_PAIRED) {
+			setenv("KB_PAIR_COVERED", v->cgroup, 1);
+		}
+		if (is_paired(m)) {     /* the helper thread's CPU */
 			char cpu[16];
-			snprintf(cpu, sizeof cpu, "%d", opt.cpu_client);
+			snprintf(cpu, sizeof cpu, "%d", m == M_ACCEPT_PAIRED ?
+				 opt.cpu_client : opt.cpu_server);
 			setenv("KB_PAIR_CPU", cpu, 1);
 		}
 		env = child_env(v, preloaded);
@@ -1191,6 +1299,8 @@ static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 			enter_cgroup(v->cgroup);
 		if (m == M_ACCEPT_PAIRED)
 			pin_cpu(opt.cpu_server);   /* the accepting thread's */
+		else if (m == M_CONNECT_PAIRED)
+			pin_cpu(opt.cpu_client);   /* the connecting thread's */
 		else if (opt.pin_auto && modes[m].same_cpu)
 			pin_cpu(opt.cpu_client);
 		else
@@ -1598,8 +1708,38 @@ static int bench_timed(enum mode m, const struct variant *vars, int nvars, const
 
 /* accept-paired: one process per variant, each its own "none" (see
  * w_accept_paired).  The cgroup variant has nothing to pair. */
+/* connect-paired's comparisons, as the connect mode's: each variant was
+ * measured against its own "without", so one variant against another is
+ * the ratio of their two figures. */
+static int paired_against(const struct variant *vars, int nvars, const double *meds)
+{
+	static const struct { const char *a, *b; double target; } pairs[] = {
+		{ "kashim+log", "kashim", 0.99 },
+		{ "kashim", "floor", 0.99 },
+		{ "kashim+log", "floor", 0.99 },
+		{ "kernel", "kashim", 1.0 },
+	};
+	int fail = 0;
+
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		int a = find_variant(vars, nvars, pairs[i].a);
+		int b = find_variant(vars, nvars, pairs[i].b);
+		double r;
+
+		if (a < 0 || b < 0 || meds[a] <= 0 || meds[b] <= 0)
+			continue;
+		r = meds[a] / meds[b];
+		printf("  %s / %s:  %.3f   target >= %.2f  %s\n", pairs[i].a,
+		       pairs[i].b, r, pairs[i].target,
+		       r >= pairs[i].target - 1e-9 ? "PASS" : "FAIL");
+		fail |= r < pairs[i].target - 1e-9;
+	}
+	return fail;
+}
+
 static int bench_paired(enum mode m, const struct variant *vars, int nvars, const char *lib)
 {
+	double meds[MAX_VARIANTS];
 	int vi, fail = 0;
 
 	printf("%-17s %s\n", modes[m].name, modes[m].what);
@@ -1610,6 +1750,7 @@ static int bench_paired(enum mode m, const struct variant *vars, int nvars, cons
 		char *line;
 		int kernel = vars[vi].alt_cgroup != NULL;
 
+		meds[vi] = -1;
 		if (vars[vi].cgroup && !kernel)
 			continue;
 		run_reporting(m, &vars[vi], buf, sizeof buf);
@@ -1631,6 +1772,7 @@ static int bench_paired(enum mode m, const struct variant *vars, int nvars, cons
 		}
 		if (med < 0)
 			die("mode %s, variant %s: no result", modes[m].name, vars[vi].label);
+		meds[vi] = med;
 		printf("  %-12s ratio %6.3f  (halves %.3f, %.3f; %.3f us/op without, %.3f with)",
 		       vars[vi].label, med, h1, h2, us0, us1);
 		if (is_main(&vars[vi], lib) || is_log(&vars[vi], lib) || kernel) {
@@ -1642,6 +1784,8 @@ static int bench_paired(enum mode m, const struct variant *vars, int nvars, cons
 		if (!vars[vi].is_control)
 			printf("  %-12s resolved: %s\n", "", hooks);
 	}
+	if (m == M_CONNECT_PAIRED)
+		fail |= paired_against(vars, nvars, meds);
 	printf("\n");
 	return fail;
 }
@@ -1996,7 +2140,7 @@ int main(int argc, char **argv)
 			continue;
 		if (is_memory((enum mode)i))
 			any_fail |= bench_memory((enum mode)i, vars, nvars, lib);
-		else if (i == M_ACCEPT_PAIRED)
+		else if (is_paired((enum mode)i))
 			any_fail |= bench_paired((enum mode)i, vars, nvars, lib);
 		else
 			any_fail |= bench_timed((enum mode)i, vars, nvars, lib);

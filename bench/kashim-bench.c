@@ -14,7 +14,7 @@
  * sets the same five options on every TCP socket and keeps no state: the
  * cost no keepalive preload avoids), "kernel" (with --kernel: no preload,
  * the measured workers in a cgroup that `kashim-kernel attach` covers;
- * timed modes only), "cgroup" (with it: an empty cgroup beside that one,
+ * timed and paired modes), "cgroup" (with it: an empty cgroup beside that one,
  * what being in a cgroup costs), and "control" (a second set without
  * preload).
  * A block's sets stay alive side by side and the driver lets them run in turn,

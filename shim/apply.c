@@ -257,6 +257,11 @@ static void listener_decided(int fd, const struct kashim_fd *e,
 		set_options(fd, p);
 	kashim_log_decision(fd, e, skip ? "skipped" : "configured", skip,
 			    set ? p : NULL);
+	/* A server listens at start-up, before its signal handlers have work:
+	 * start the watcher here rather than in an accept, which a handler
+	 * may make (pthread_create is not async-signal-safe). */
+	if (set)
+		kashim_watch_ensure();
 }
 
 /* Decide a listener once.  pending: it was adopted already listening, so

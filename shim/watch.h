@@ -4,8 +4,8 @@
  * again (an idle pool connection).  It only looks: poll() with no events
  * shows POLLERR for a socket the kernel ended with an error, TCP_INFO says
  * why — neither consumes the pending error the program will read.  It is
- * started on the first configured socket (never in a process without TCP
- * sockets), again in a fork child, blocks every signal, and never keeps a
+ * started on the first configured socket or listener (never in a process
+ * without TCP sockets), again in a fork child, blocks every signal, and never keeps a
  * process alive.
  */
 #ifndef KASHIM_WATCH_H

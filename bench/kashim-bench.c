@@ -2096,11 +2096,39 @@ static const char *kernel_setup(const char *helper)
 	return kernel_cg;
 }
 
-static void kernel_teardown(const char *helper)
+/* A run that dies (a worker failed) still takes down what it attached:
+ * die() exits, and the driver alone -- not a set's process forked from
+ * it -- detaches and removes its cgroups. */
+static const char *teardown_helper;
+static pid_t driver_pid;
+
+/* The workers still in the cgroup wait on channels that close only when
+ * the driver has exited: end them (cgroup.kill, Linux 5.14) and give the
+ * kernel a moment to empty the cgroup, so it can be removed. */
+static void empty_cgroup(const char *cg)
 {
-	run_helper(helper, "detach", kernel_cg);
-	rmdir(kernel_cg);
-	rmdir(empty_cg);
+	char p[PATH_MAX];
+	int fd, i;
+
+	snprintf(p, sizeof p, "%s/cgroup.kill", cg);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			fprintf(stderr, "kashim-bench: %s: %s\n", p, strerror(errno));
+		close(fd);
+	}
+	for (i = 0; i < 100 && rmdir(cg) != 0 && errno == EBUSY; i++)
+		usleep(10000);
+}
+
+static void teardown_at_exit(void)
+{
+	if (teardown_helper && getpid() == driver_pid) {
+		run_helper(teardown_helper, "detach", kernel_cg);
+		empty_cgroup(kernel_cg);
+		empty_cgroup(empty_cg);
+		teardown_helper = NULL;
+	}
 }
 
 int main(int argc, char **argv)
@@ -2203,6 +2231,9 @@ int main(int argc, char **argv)
 	if (floor_lib)
 		vars[nvars++] = (struct variant){ "floor", floor_lib, NULL, 0, 1, NULL, NULL };
 	if (kernel && (kcg = kernel_setup(kernel)) != NULL) {
+		driver_pid = getpid();
+		teardown_helper = kernel;
+		atexit(teardown_at_exit);
 		vars[nvars++] = (struct variant){ "kernel", NULL, NULL, 0, 1, kcg, empty_cg };
 		vars[nvars++] = (struct variant){ "cgroup", NULL, NULL, 0, 1, empty_cg, NULL };
 	}
@@ -2267,8 +2298,7 @@ int main(int argc, char **argv)
 	}
 	if (with_log)
 		unlink(logpath);
-	if (kcg)
-		kernel_teardown(kernel);
+	teardown_at_exit();
 	printf("total %.0f s; targets: %s\n", now() - t_start,
 	       any_fail ? "SOME FAIL (see FAIL above)" : "all PASS");
 	return 0;

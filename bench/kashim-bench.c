@@ -1312,7 +1312,7 @@ struct variant {
 	int is_control;
 	int timed_only;    /* not run in the memory modes */
 	const char *cgroup; /* kernel mode: the measured workers join it */
-	const char *alt_cgroup; /* accept-paired: where side 0's listener is made */
+	const char *alt_cgroup; /* paired modes: where side 0's sockets are made */
 };
 
 static struct {
@@ -1823,8 +1823,6 @@ static int bench_timed(enum mode m, const struct variant *vars, int nvars, const
 	return fail;
 }
 
-/* accept-paired: one process per variant, each its own "none" (see
- * w_accept_paired).  The cgroup variant has nothing to pair. */
 /* connect-paired's comparisons, as the connect mode's: each variant was
  * measured against its own "without", so one variant against another is
  * the ratio of their two figures. */
@@ -1854,6 +1852,8 @@ static int paired_against(const struct variant *vars, int nvars, const double *m
 	return fail;
 }
 
+/* A paired mode: one process per variant, each its own "none" (see
+ * w_accept_paired).  The cgroup variant has nothing to pair. */
 static int bench_paired(enum mode m, const struct variant *vars, int nvars, const char *lib)
 {
 	double meds[MAX_VARIANTS];

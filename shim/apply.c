@@ -8,6 +8,7 @@
 #include "choose.h"
 #include "clock.h"
 #include "fdtable.h"
+#include "kashim.h"
 #include "plan.h"
 #include "real.h"
 #include "report.h"
@@ -142,7 +143,7 @@ void kashim_on_socket(int fd, int domain, int type, int protocol)
 	memset(&e, 0, sizeof(e));
 	e.kind = KIND_TCP;
 	e.family = (uint8_t)domain;
-	fdt_store(fd, &e);
+	fdt_store_new(fd, &e);          /* the kernel just gave it to us */
 }
 
 /* ---- connect ----------------------------------------------------------- */
@@ -391,13 +392,13 @@ static void decide_per_peer(int nfd, const struct kashim_fd *l,
 			    skip ? NULL : &p);
 }
 
-/* The common case -- a listener kashim configured, log off -- reads one
- * entry and writes one: no syscall. */
-void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
-			 socklen_t len)
+/* Anything but the common case: a listener not seen before, one that
+ * decides per peer or is still pending, a peer address to keep. */
+static __attribute__((noinline)) void
+after_accept_slow(int lfd, int nfd, const struct sockaddr *peer, socklen_t len)
 {
 	struct kashim_fd l, e;
-	int have_peer = is_inet(peer, len);
+	int have_peer = is_inet(peer, len), saved = errno;
 
 	fdt_read(lfd, &l);
 	if (l.kind == KIND_UNKNOWN && have_peer) {
@@ -406,6 +407,7 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 	}
 	if (l.kind != KIND_TCP) {
 		fdt_forget(nfd);
+		errno = saved;
 		return;
 	}
 	accepted_entry(&l, have_peer ? peer : NULL, &e);
@@ -421,6 +423,34 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 		fdt_store(nfd, &e);
 	}
 	if (e.flags & FD_CONFIGURED)
+		kashim_watch_ensure();
+	errno = saved;
+}
+
+/* The common case -- a listener kashim configured, no peer address to
+ * keep -- reads the front of one entry and writes one: no syscall, and
+ * little code right after the accept's own.  Nothing on it sets errno
+ * (the table keeps it across a page's mmap, the watcher across its
+ * start); the slow path keeps it itself. */
+void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
+			 socklen_t len)
+{
+	struct kashim_fd l;
+	int64_t born = 0, look = 0;
+
+	fdt_read_front(lfd, &l);
+	if (KASHIM_UNLIKELY(peer || l.kind != KIND_TCP ||
+			    (l.flags & (FD_PER_PEER | FD_PENDING)))) {
+		after_accept_slow(lfd, nfd, peer, len);
+		return;
+	}
+	if (kashim_logging) {           /* as accepted_entry() has it */
+		born = kashim_now_ms();
+		look = born + quiet_ms(&l);
+	}
+	fdt_store_accepted(nfd, &l, FD_DECIDED | (l.flags & FD_CONFIGURED),
+			   look, born);
+	if (l.flags & FD_CONFIGURED)
 		kashim_watch_ensure();
 }
 

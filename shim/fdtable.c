@@ -1,15 +1,23 @@
 /* kashim — the per-fd table (see fdtable.h for the design). */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "fdtable.h"
+#include "kashim.h"
 
 #define WORDS (sizeof(struct kashim_fd) / sizeof(uint64_t))
 #define LOOK_WORD (offsetof(struct kashim_fd, look_ms) / sizeof(uint64_t))
+#define BORN_WORD (offsetof(struct kashim_fd, born_ms) / sizeof(uint64_t))
+_Static_assert(offsetof(struct kashim_fd, born_ms) % sizeof(uint64_t) == 0 &&
+	       BORN_WORD == WORDS - 1 && LOOK_WORD == WORDS - 2,
+	       "look_ms and born_ms must be the entry's last two words");
 _Static_assert(offsetof(struct kashim_fd, look_ms) % sizeof(uint64_t) == 0,
 	       "look_ms must be one whole word of the entry");
+_Static_assert(offsetof(struct kashim_fd, port) + sizeof(uint16_t) <=
+	       2 * sizeof(uint64_t), "kind to port must fill the first two words");
 #define SPIN_LIMIT 4096
 
 union slot {
@@ -81,14 +89,17 @@ int fdt_foreign(void)
 static union slot *new_page(unsigned n)
 {
 	union slot *pg = NULL, *fresh;
+	int saved = errno;
 
 	fresh = mmap(NULL, sizeof(page0), PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = saved;                  /* the hooks need not keep it */
 	if (fresh == MAP_FAILED)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&pages[n], &pg, fresh, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		munmap(fresh, sizeof(page0));   /* another thread won */
+		errno = saved;
 		return pg;
 	}
 	return fresh;
@@ -166,28 +177,73 @@ void fdt_read(int fd, struct kashim_fd *out)
 		out->kind = KIND_OTHER;
 }
 
-/* Word 0 alone: whole by itself, so no sequence check is needed. */
+/* Words 0 and 1 (kind to port) with one sequence check, the rest zero:
+ * all an accept needs of its listener.  The whole entry would be three
+ * times the loads and stores, right after a syscall. */
+void fdt_read_front(int fd, struct kashim_fd *out)
+{
+	union slot *s = slot_of(fd, 0), o;
+	int tries;
+
+	if (s && !other_bit(fd))
+		for (tries = 0; tries < SPIN_LIMIT; tries++) {
+			o.w[0] = __atomic_load_n(&s->w[0], __ATOMIC_ACQUIRE);
+			if (o.fd.seq & 1)
+				continue;
+			o.w[1] = __atomic_load_n(&s->w[1], __ATOMIC_RELAXED);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED) !=
+			    o.fd.seq)
+				continue;
+			memset(&o.w[2], 0, sizeof(o) - 2 * sizeof(o.w[0]));
+			*out = o.fd;
+			return;
+		}
+	memset(out, 0, sizeof(*out));
+	if (other_bit(fd))
+		out->kind = KIND_OTHER;
+}
+
+/* Word 0 alone: whole by itself, so no sequence check is needed.  The
+ * head is its bytes from kind to flags, taken out by a shift (memcpy out of
+ * a register), not stored byte by byte and read back. */
+_Static_assert(offsetof(struct kashim_fd, family) ==
+		       offsetof(struct kashim_fd, kind) + 1 &&
+	       offsetof(struct kashim_fd, role) ==
+		       offsetof(struct kashim_fd, kind) + 2 &&
+	       offsetof(struct kashim_fd, flags) ==
+		       offsetof(struct kashim_fd, kind) + 3 &&
+	       sizeof(struct kashim_fd_head) == 4,
+	       "the head must mirror the entry's bytes from kind to flags");
+
 static struct kashim_fd_head head_of(const union slot *s)
 {
 	struct kashim_fd_head h;
-	union slot w0;
+	uint64_t w0 = __atomic_load_n(&s->w[0], __ATOMIC_ACQUIRE);
 
-	w0.w[0] = __atomic_load_n(&s->w[0], __ATOMIC_ACQUIRE);
-	h.kind = w0.fd.kind;
-	h.role = w0.fd.role;
-	h.flags = w0.fd.flags;
+	memcpy(&h, (const char *)&w0 + offsetof(struct kashim_fd, kind),
+	       sizeof(h));
 	return h;
 }
 
-struct kashim_fd_head fdt_head(int fd)
+static __attribute__((noinline)) struct kashim_fd_head head_far(int fd)
 {
-	static const struct kashim_fd_head unknown = { KIND_UNKNOWN, ROLE_NONE, 0 };
-	static const struct kashim_fd_head other = { KIND_OTHER, ROLE_NONE, 0 };
+	static const struct kashim_fd_head unknown = { KIND_UNKNOWN, 0, ROLE_NONE, 0 };
 	union slot *s = slot_of(fd, 0);
 
-	if (other_bit(fd))
-		return other;
 	return s ? head_of(s) : unknown;
+}
+
+static const struct kashim_fd_head head_other = { KIND_OTHER, 0, ROLE_NONE, 0 };
+
+/* Fds below 1024 in a few instructions: accept and close ask first. */
+struct kashim_fd_head fdt_head(int fd)
+{
+	if (KASHIM_UNLIKELY((unsigned)fd >= KASHIM_FDT_PAGE))
+		return head_far(fd);
+	if (other_bit(fd))
+		return head_other;
+	return head_of(&page0[fd]);
 }
 
 int64_t fdt_look_ms(int fd)
@@ -197,6 +253,20 @@ int64_t fdt_look_ms(int fd)
 	if (!s || other_bit(fd))
 		return 0;
 	return (int64_t)__atomic_load_n(&s->w[LOOK_WORD], __ATOMIC_RELAXED);
+}
+
+struct kashim_fd_head fdt_head_look(int fd, int64_t *look_ms)
+{
+	static const struct kashim_fd_head unknown = { KIND_UNKNOWN, 0, ROLE_NONE, 0 };
+	union slot *s = slot_of(fd, 0);
+
+	*look_ms = 0;
+	if (!s)
+		return unknown;
+	if (other_bit(fd))
+		return head_other;
+	*look_ms = (int64_t)__atomic_load_n(&s->w[LOOK_WORD], __ATOMIC_RELAXED);
+	return head_of(s);
 }
 
 static int take(union slot *s)
@@ -220,12 +290,18 @@ static int take(union slot *s)
 
 /* Only the holder changes an odd count, so a plain release store ends the
  * write: a locked add here cost 0.5% of an accept+close, after a syscall
- * has left the store buffer full. */
+ * has left the store buffer full.  An even count means a second writer
+ * got in and ended first: only a new socket's entry goes in without the
+ * lock (fdt_store_new), and only a program racing its own fds (closing
+ * in one thread what another has just opened) gets two writers.  Leave
+ * the count even then: the entry may mix the two writes, which the log
+ * checks against the socket anyway (report.c), but it is never left held. */
 static void give_back(union slot *s)
 {
 	uint32_t seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
 
-	__atomic_store_n(&s->fd.seq, seq + 1, __ATOMIC_RELEASE);
+	if (KASHIM_LIKELY(seq & 1))
+		__atomic_store_n(&s->fd.seq, seq + 1, __ATOMIC_RELEASE);
 }
 
 static int lock_slot(int fd, struct kashim_fd *e)
@@ -265,6 +341,119 @@ void fdt_store(int fd, const struct kashim_fd *e)
 		copy_words_out(s, e);
 		give_back(s);
 	}
+}
+
+/* Odd with a plain store, then the words, then even (give_back).  A count
+ * already odd is a writer that should not be there: take() waits for it,
+ * bounded, as for any store. */
+static int take_new(union slot *s)
+{
+	uint32_t seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
+
+	if (KASHIM_UNLIKELY(seq & 1))
+		return take(s);
+	__atomic_store_n(&s->fd.seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return 0;
+}
+
+static union slot *slot_new(int fd, int tcp)
+{
+	if (tcp)
+		claim_owner();
+	if (KASHIM_UNLIKELY(other_bit(fd)))
+		set_other_bit(fd, 0);
+	return slot_of(fd, 1);
+}
+
+void fdt_store_new(int fd, const struct kashim_fd *e)
+{
+	union slot *s = slot_new(fd, e->kind == KIND_TCP);
+
+	if (s && take_new(s) == 0) {
+		copy_words_out(s, e);
+		give_back(s);
+	}
+}
+
+/* Where a field sits in its word, little-endian: the shift that puts it
+ * there.  (A big-endian build goes through a copy in memory instead.) */
+#define SHIFT_IN_WORD(f) \
+	(8 * (offsetof(struct kashim_fd, f) % sizeof(uint64_t)))
+_Static_assert(offsetof(struct kashim_fd, role) < 8 &&
+	       offsetof(struct kashim_fd, flags) < 8 &&
+	       offsetof(struct kashim_fd, port) >= 8 &&
+	       offsetof(struct kashim_fd, port) < 16,
+	       "role and flags in word 0, port in word 1");
+
+static uint64_t with_seq(uint64_t w0, uint32_t seq)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(offsetof(struct kashim_fd, seq) == 0, "seq first");
+	return (w0 & ~0xffffffffULL) | seq;
+#else
+	union slot n;
+
+	n.w[0] = w0;
+	n.fd.seq = seq;
+	return n.w[0];
+#endif
+}
+
+static void accepted_words(const struct kashim_fd *l, uint8_t flags,
+			   uint64_t w[2])
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(w, l, 2 * sizeof(w[0]));
+	w[0] &= ~((0xffULL << SHIFT_IN_WORD(role)) |
+		  (0xffULL << SHIFT_IN_WORD(flags)));
+	w[0] |= ((uint64_t)ROLE_IN << SHIFT_IN_WORD(role)) |
+		((uint64_t)flags << SHIFT_IN_WORD(flags));
+	w[1] &= ~(0xffffULL << SHIFT_IN_WORD(port));
+#else
+	union slot n;
+
+	memcpy(&n.w[0], l, 2 * sizeof(n.w[0]));
+	n.fd.role = ROLE_IN;
+	n.fd.flags = flags;
+	n.fd.port = 0;
+	w[0] = n.w[0];
+	w[1] = n.w[1];
+#endif
+}
+
+void fdt_store_accepted(int fd, const struct kashim_fd *l, uint8_t flags,
+			int64_t look_ms, int64_t born_ms)
+{
+	union slot *s = slot_new(fd, 1);
+	uint64_t w[2];
+	unsigned i;
+
+	accepted_words(l, flags, w);
+	if (!s || take_new(s) != 0)
+		return;
+	w[0] = with_seq(w[0], __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED));
+	__atomic_store_n(&s->w[0], w[0], __ATOMIC_RELAXED);
+	__atomic_store_n(&s->w[1], w[1], __ATOMIC_RELAXED);
+	for (i = 2; i < LOOK_WORD; i++)
+		__atomic_store_n(&s->w[i], 0, __ATOMIC_RELAXED);  /* no peer */
+	__atomic_store_n(&s->w[LOOK_WORD], (uint64_t)look_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->w[BORN_WORD], (uint64_t)born_ms, __ATOMIC_RELAXED);
+	give_back(s);
+}
+
+int fdt_mark(int fd, const struct kashim_fd *seen, uint8_t flag)
+{
+	union slot *s = slot_of(fd, 0), was, now;
+
+	if (!s || other_bit(fd) || seen->kind == KIND_UNKNOWN ||
+	    (seen->seq & 1) || (seen->flags & flag))
+		return 0;
+	memcpy(&was.w[0], seen, sizeof(was.w[0]));
+	now.w[0] = was.w[0];
+	now.fd.flags |= flag;
+	return __atomic_compare_exchange_n(&s->w[0], &was.w[0], now.w[0], 0,
+					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
 static uint8_t kind_of(const union slot *s)

@@ -10,7 +10,11 @@
  * with a compare-and-swap (giving up after a bounded spin, so a signal
  * handler that interrupts a writer of the same fd cannot deadlock), readers
  * retry on a torn read and never block.  The fields are copied word by word
- * with relaxed atomics, which makes the seqlock well defined.
+ * with relaxed atomics, which makes the seqlock well defined.  Two paths
+ * take no lock, because they are the hot ones and need none: the entry of
+ * a socket the kernel has just handed to this thread (fdt_store_new), and
+ * the watcher's one flag (fdt_mark, a compare-and-swap of the first word
+ * that fails if anything wrote the entry since it was read).
  */
 #ifndef KASHIM_FDTABLE_H
 #define KASHIM_FDTABLE_H
@@ -75,19 +79,28 @@ _Static_assert(sizeof(struct kashim_fd) == 48, "fd entry must stay 48 bytes");
  * when kashim knows nothing of it).  Never blocks. */
 void fdt_read(int fd, struct kashim_fd *out);
 
+/* The same, but only the fields from kind to port; the others read 0. */
+void fdt_read_front(int fd, struct kashim_fd *out);
+
 /* The entry's first word alone -- kind, role and flags -- read with one
  * atomic load, which is consistent by itself: for a hot path that only
  * decides what to do. */
-struct kashim_fd_head {
+struct kashim_fd_head {         /* the entry's bytes from kind to flags */
 	uint8_t kind;
+	uint8_t family;
 	uint8_t role;
 	uint8_t flags;
 };
 struct kashim_fd_head fdt_head(int fd);
 
-/* The entry's look_ms alone, one load (0 for an fd kashim does not track):
- * with fdt_head, all that close() needs to decide whether to look. */
+/* The entry's look_ms alone, one load (0 for an fd kashim does not track). */
 int64_t fdt_look_ms(int fd);
+
+/* fdt_head and fdt_look_ms in one look at the entry, all that close()
+ * needs to decide whether to look (report.c).  The two words are read
+ * without a sequence check: a writer racing a close of the same fd is a
+ * program's own race, and at worst costs one poll too many or too few. */
+struct kashim_fd_head fdt_head_look(int fd, int64_t *look_ms);
 
 /* Take the entry for writing: returns 0 and a copy in *e, or -1 when fd is
  * out of range, the page cannot be had, or another writer holds it. */
@@ -97,6 +110,29 @@ void fdt_unlock(int fd, const struct kashim_fd *e);
 
 /* Replace the whole entry (a new socket on this fd number). */
 void fdt_store(int fd, const struct kashim_fd *e);
+
+/* The same, for the one case with no other writer: fd was just handed to
+ * this thread by the kernel (socket, accept), so no thread of a correct
+ * program can be editing its entry (fdt_lock works on an fd its caller
+ * has open).  No locked instruction: the count is made odd with a plain
+ * store.  The watcher writes by fdt_mark, which this cannot tear.  An
+ * entry held all the same (a program using a closed fd in another
+ * thread) is waited for as fdt_store does. */
+void fdt_store_new(int fd, const struct kashim_fd *e);
+
+/* fdt_store_new of the entry of a socket accepted from listener l (as
+ * fdt_read_front gave it): l's kind, family, options and user_set, role
+ * ROLE_IN, no peer, the given flags, look_ms and born_ms.  Built in
+ * registers: an entry written byte by byte and read back by words stalls
+ * the store buffer, right after the accept. */
+void fdt_store_accepted(int fd, const struct kashim_fd *l, uint8_t flags,
+			int64_t look_ms, int64_t born_ms);
+
+/* Set flag on fd's entry if it is still the one *seen (the copy fdt_read
+ * gave: same count, so no writer came between) and does not have it yet.
+ * 1 when this call set it.  One compare-and-swap on the first word, no
+ * lock taken: a writer that takes the entry only makes it fail. */
+int fdt_mark(int fd, const struct kashim_fd *seen, uint8_t flag);
 
 /* fd is a socket that is not TCP: remember that where it costs nothing
  * (the page exists), so later calls on it need not ask the kernel. */

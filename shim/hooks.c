@@ -256,24 +256,22 @@ accept_with_peer(int fd, struct sockaddr *sa, socklen_t *len, int flags,
  * the accepted socket copies the listener's entry.  The log takes the
  * program's own copy when it asked for one, at no cost; it never asks the
  * kernel for one the program did not want (that costs 2-3% of an accept
- * here), since a dead socket still names its peer (report.c). */
+ * here), since a dead socket still names its peer (report.c).
+ * No errno is saved here: what could change it (init, a slow path) keeps
+ * it itself, and right after the accept every instruction counts. */
 static int kashim_accept(int fd, struct sockaddr *sa, socklen_t *len,
 			 int flags, int four)
 {
-	int nfd, saved = errno, need;
+	int nfd, need;
 
 	need = kashim_active() ? kashim_before_accept(fd) : KASHIM_ACCEPT_PASS;
-	errno = saved;
 	if (need == KASHIM_ACCEPT_PASS)
 		return real_accept_any(fd, sa, len, flags, four);
 	if (need == KASHIM_ACCEPT_PEER || (sa && kashim_logging))
 		return accept_with_peer(fd, sa, len, flags, four);
 	nfd = real_accept_any(fd, sa, len, flags, four);
-	if (nfd >= 0) {
-		saved = errno;
+	if (nfd >= 0)
 		kashim_after_accept(fd, nfd, NULL, 0);
-		errno = saved;
-	}
 	return nfd;
 }
 

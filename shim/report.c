@@ -187,20 +187,18 @@ static int read_death(int fd, const struct kashim_fd *e, int err,
 }
 
 /* Exactly once per connection: the entry's flag settles races between
- * threads and the watcher; a small ring of inodes settles dup'ed fds. */
-static int claim(int fd, uint64_t ino)
+ * threads and the watcher; a small ring of inodes settles dup'ed fds.
+ * The flag goes on only if the entry is still the one read at the start
+ * (*e): one written since (the number reused by a new socket) is not
+ * this connection's, and the watcher never takes an entry's lock, which
+ * is what lets a new socket's entry go in without a locked instruction
+ * (fdt_store_new). */
+static int claim(int fd, const struct kashim_fd *e, uint64_t ino)
 {
 	static uint64_t ring[64];
-	struct kashim_fd e;
 
-	if (fdt_lock(fd, &e) != 0)
+	if (!fdt_mark(fd, e, FD_LOGGED))
 		return 0;
-	if (e.flags & FD_LOGGED) {
-		fdt_unlock(fd, &e);
-		return 0;
-	}
-	e.flags |= FD_LOGGED;
-	fdt_unlock(fd, &e);
 	return __atomic_exchange_n(&ring[ino % 64], ino, __ATOMIC_ACQ_REL) != ino;
 }
 
@@ -223,7 +221,7 @@ static void report_as(int fd, int err, int timeout_only)
 	if (read_death(fd, &e, err, &death, &peer, &ino) != 0)
 		return;
 	cause = kashim_cause(&death);
-	if ((timeout_only && death.err != ETIMEDOUT) || !claim(fd, ino))
+	if ((timeout_only && death.err != ETIMEDOUT) || !claim(fd, &e, ino))
 		return;
 	memset(&d, 0, sizeof(d));
 	d.cause = cause;
@@ -252,20 +250,29 @@ static void report(int fd, int err)
  * then cost no syscall here.  Not for a copy inherited through fork (a
  * forking server's child closing the parent's connections), nor in a vfork
  * child. */
-void kashim_report_on_close(int fd)
+static __attribute__((noinline)) void look_on_close(int fd)
 {
-	struct kashim_fd_head h = fdt_head(fd);
 	struct pollfd pfd = { .fd = fd, .events = 0, .revents = 0 };
-	int saved;
+	int saved = errno;
 
-	if (h.kind != KIND_TCP || !(h.flags & FD_CONFIGURED) ||
-	    (h.flags & (FD_LOGGED | FD_FORKED)))
-		return;
-	saved = errno;
-	if (kashim_now_ms() >= fdt_look_ms(fd) && poll(&pfd, 1, 0) == 1 &&
-	    (pfd.revents & POLLERR) && !fdt_foreign())
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR) && !fdt_foreign())
 		report(fd, 0);
 	errno = saved;
+}
+
+/* Neither the entry's read nor the clock's sets errno: only the look
+ * saves it. */
+void kashim_report_on_close(int fd)
+{
+	int64_t look;
+	struct kashim_fd_head h = fdt_head_look(fd, &look);
+
+	if (h.kind != KIND_TCP || !(h.flags & FD_CONFIGURED) ||
+	    (h.flags & (FD_LOGGED | FD_FORKED)) ||
+	    (h.role != ROLE_OUT && h.role != ROLE_IN))
+		return;
+	if (kashim_now_ms() >= look)
+		look_on_close(fd);
 }
 
 void kashim_report_dead(int fd, int err)

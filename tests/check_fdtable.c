@@ -2,9 +2,11 @@
  * preload): store/read/lock/unlock/forget/forget_range/copy/each_connection
  * on page 0 (fds 0..1023, in .bss) and on the mmap'd pages beyond, up to
  * KASHIM_FDT_MAX - 1, with out-of-range fds ignored; an entry held by a
- * writer; the vfork child that must not edit its parent's table; and a
- * threaded stress test in which writers store, change and forget entries
- * while readers iterate, and no reader may ever see a torn entry.
+ * writer; the vfork child that must not edit its parent's table; the
+ * lock-free paths (a new socket's entry, the accepted socket's, the
+ * watcher's mark); and threaded stress tests in which writers store,
+ * change and forget entries, or one owner stores new ones while a marker
+ * marks them, and no reader may ever see a torn entry.
  *
  * The table is process-wide state: each test relies on Check's fork mode
  * (forced in main) to start with an empty table. */
@@ -667,6 +669,173 @@ START_TEST(fork_child_owns_its_table_after_fork)
 }
 END_TEST
 
+/* --------------------------------------------- new sockets, and marks */
+
+START_TEST(store_new_round_trip)
+{
+	struct kashim_fd a = entry_of(1, ROLE_IN), b = entry_of(2, ROLE_OUT);
+	int i;
+
+	for (i = 0; i < N(spots); i++) {
+		struct kashim_fd e = entry_of((uint32_t)i + 7, ROLE_OUT);
+
+		fdt_store_new(spots[i], &e);
+		assert_entry(spots[i], &e);
+	}
+	fdt_store_new(9, &a);           /* replaces the whole entry */
+	fdt_store_new(9, &b);
+	assert_entry(9, &b);
+	fdt_note_other(6);              /* and the "not TCP" bit */
+	fdt_store_new(6, &a);
+	assert_entry(6, &a);
+	for (i = 0; i < N(outside); i++)
+		fdt_store_new(outside[i], &a);  /* ignored, no crash */
+	for (i = 0; i < N(outside); i++)
+		assert_unknown(outside[i]);
+}
+END_TEST
+
+/* A number still held by a writer (a program using a closed fd from
+ * another thread): the new entry waits, bounded, and gives up as
+ * fdt_store does; the count stays whole. */
+START_TEST(store_new_waits_for_a_held_entry)
+{
+	struct kashim_fd e = entry_of(42, ROLE_OUT), other = entry_of(43, ROLE_IN);
+	struct kashim_fd held, got;
+
+	fdt_store(5, &e);
+	ck_assert_int_eq(fdt_lock(5, &held), 0);
+	fdt_store_new(5, &other);
+	ck_assert_int_eq(fdt_head(5).role, ROLE_OUT);
+	fdt_unlock(5, &held);
+	assert_entry(5, &e);
+	ck_assert_int_eq(fdt_lock(5, &got), 0);
+	fdt_unlock(5, &got);
+	fdt_store_new(5, &other);
+	assert_entry(5, &other);
+}
+END_TEST
+
+/* What accept() does with a listener's entry: the front of it, then the
+ * accepted socket's entry built from that. */
+START_TEST(read_front_then_store_accepted)
+{
+	struct kashim_fd l = entry_of(0x1234, ROLE_LISTEN), f, want;
+	static const uint8_t none[16];
+	int fds[] = { 7, 1500 };
+	int i;
+
+	l.flags = FD_DECIDED | FD_CONFIGURED;
+	fdt_store(3, &l);
+	memset(&f, 0x55, sizeof(f));
+	fdt_read_front(3, &f);
+	ck_assert(f.kind == l.kind && f.family == l.family &&
+		  f.role == l.role && f.flags == l.flags &&
+		  f.user_set == l.user_set && f.cnt == l.cnt &&
+		  f.idle == l.idle && f.intvl == l.intvl && f.port == l.port);
+	ck_assert(memcmp(f.addr, none, sizeof(none)) == 0);
+	ck_assert(f.look_ms == 0 && f.born_ms == 0);
+	for (i = 0; i < N(fds); i++) {
+		fdt_store(fds[i], &l);  /* a stale entry to replace */
+		fdt_store_accepted(fds[i], &f, FD_DECIDED | FD_CONFIGURED,
+				   777 + i, 555 + i);
+		want = l;
+		want.role = ROLE_IN;
+		want.port = 0;
+		memset(want.addr, 0, sizeof(want.addr));
+		want.look_ms = 777 + i;
+		want.born_ms = 555 + i;
+		assert_entry(fds[i], &want);
+	}
+	memset(&f, 0x55, sizeof(f));
+	fdt_read_front(8, &f);          /* unknown: all zero */
+	ck_assert(is_zero_but_seq(&f));
+}
+END_TEST
+
+START_TEST(head_look_agrees)
+{
+	struct kashim_fd e = entry_of(77, ROLE_IN);
+	struct kashim_fd_head h;
+	int64_t look = -1;
+	int i;
+
+	for (i = 0; i < N(spots); i++) {
+		fdt_store(spots[i], &e);
+		h = fdt_head_look(spots[i], &look);
+		ck_assert(h.kind == e.kind && h.family == e.family &&
+			  h.role == e.role && h.flags == e.flags);
+		ck_assert(look == e.look_ms);
+	}
+	h = fdt_head_look(9, &look);
+	ck_assert(h.kind == KIND_UNKNOWN && look == 0);
+	fdt_note_other(9);
+	h = fdt_head_look(9, &look);
+	ck_assert(h.kind == KIND_OTHER && look == 0);
+	h = fdt_head_look(-1, &look);
+	ck_assert(h.kind == KIND_UNKNOWN && look == 0);
+}
+END_TEST
+
+START_TEST(mark_sets_a_flag_once)
+{
+	struct kashim_fd e = entry_of(11, ROLE_OUT), seen, again, want;
+
+	ck_assert(!(e.flags & FD_LOGGED));
+	fdt_store(4, &e);
+	fdt_read(4, &seen);
+	ck_assert_int_eq(fdt_mark(4, &seen, FD_LOGGED), 1);
+	ck_assert_int_eq(fdt_mark(4, &seen, FD_LOGGED), 0);
+	fdt_read(4, &again);
+	ck_assert_int_eq(fdt_mark(4, &again, FD_LOGGED), 0);
+	want = e;
+	want.flags |= FD_LOGGED;
+	assert_entry(4, &want);
+	/* The count did not move: readers' copies stay valid, and a writer
+	 * can still take the entry. */
+	ck_assert_uint_eq(again.seq, seen.seq);
+	ck_assert_int_eq(fdt_lock(4, &again), 0);
+	fdt_unlock(4, &again);
+}
+END_TEST
+
+/* The entry was rewritten between the read and the mark -- the number
+ * reused by a new socket, an edit, a writer holding it -- or never was a
+ * TCP entry: no mark, and the new entry is left as it is. */
+START_TEST(mark_misses_a_rewritten_entry)
+{
+	struct kashim_fd e = entry_of(11, ROLE_OUT), other = entry_of(12, ROLE_IN);
+	struct kashim_fd seen, held, none;
+
+	fdt_store(4, &e);
+	fdt_read(4, &seen);
+	fdt_store_new(4, &other);
+	ck_assert_int_eq(fdt_mark(4, &seen, FD_LOGGED), 0);
+	assert_entry(4, &other);
+
+	fdt_read(4, &seen);
+	ck_assert_int_eq(fdt_lock(4, &held), 0);
+	fdt_unlock(4, &held);
+	ck_assert_int_eq(fdt_mark(4, &seen, FD_LOGGED), 0);
+
+	fdt_read(4, &seen);
+	ck_assert_int_eq(fdt_lock(4, &held), 0);
+	ck_assert_int_eq(fdt_mark(4, &seen, FD_LOGGED), 0);
+	fdt_unlock(4, &held);
+	assert_entry(4, &other);
+
+	/* A marked entry's number taken by a new socket starts unmarked. */
+	fdt_read(4, &seen);
+	ck_assert_int_eq(fdt_mark(4, &seen, FD_LOGGED), 1);
+	fdt_store_new(4, &e);
+	assert_entry(4, &e);
+
+	fdt_read(9, &none);             /* unknown */
+	ck_assert_int_eq(fdt_mark(9, &none, FD_LOGGED), 0);
+	assert_unknown(9);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- stress */
 
 /* The fds the threads fight over: both ends of page 0 and 1, and the last
@@ -822,6 +991,151 @@ START_TEST(stress_no_torn_entries)
 }
 END_TEST
 
+/* One owner stores new entries on its fds without a locked instruction
+ * (as socket() and accept() do) while a marker -- the watcher's part --
+ * reads and marks them, and a reader checks every copy: none may be torn,
+ * and no entry may be left held. */
+static const int owned[] = { 3, 4, 5, 1022, 1023, 1024, 1025, LAST };
+
+struct owner_stress {
+	int stop;
+	long passes, marks, torn, seen;
+};
+
+/* Whole, allowing for the mark. */
+static int consistent_marked(const struct kashim_fd *e)
+{
+	struct kashim_fd x = *e;
+
+	if (consistent(&x))
+		return 1;
+	x.flags ^= FD_LOGGED;
+	return consistent(&x);
+}
+
+static void *owner(void *arg)
+{
+	struct owner_stress *st = arg;
+	uint32_t s = 777;
+	long i;
+
+	for (i = 0; i < MIN_WRITES ||
+	     __atomic_load_n(&st->passes, __ATOMIC_RELAXED) < MIN_PASSES; i++) {
+		uint32_t r = next_rand(&s);
+		struct kashim_fd e = entry_of(next_rand(&s),
+					      (r & 0x100) ? ROLE_OUT : ROLE_IN);
+
+		fdt_store_new(owned[r % N(owned)], &e);
+	}
+	__atomic_store_n(&st->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *marker(void *arg)
+{
+	struct owner_stress *st = arg;
+	uint32_t s = 4242;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
+		int fd = owned[next_rand(&s) % N(owned)];
+		struct kashim_fd seen;
+
+		fdt_read(fd, &seen);
+		if (seen.kind == KIND_TCP && fdt_mark(fd, &seen, FD_LOGGED))
+			__atomic_fetch_add(&st->marks, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&st->passes, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *owner_reader(void *arg)
+{
+	struct owner_stress *st = arg;
+	uint32_t s = 99;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
+		struct kashim_fd e;
+
+		fdt_read(owned[next_rand(&s) % N(owned)], &e);
+		if (is_zero_but_seq(&e))
+			continue;
+		if (!consistent_marked(&e))
+			__atomic_fetch_add(&st->torn, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&st->seen, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+START_TEST(stress_new_entries_and_marks)
+{
+	static struct owner_stress st;
+	pthread_t o, m, rd;
+	int i;
+
+	ck_assert_int_eq(pthread_create(&m, NULL, marker, &st), 0);
+	ck_assert_int_eq(pthread_create(&rd, NULL, owner_reader, &st), 0);
+	ck_assert_int_eq(pthread_create(&o, NULL, owner, &st), 0);
+	ck_assert_int_eq(pthread_join(o, NULL), 0);
+	ck_assert_int_eq(pthread_join(m, NULL), 0);
+	ck_assert_int_eq(pthread_join(rd, NULL), 0);
+
+	ck_assert_msg(st.marks > 0, "the marker never marked");
+	ck_assert_msg(st.seen > 0, "the reader never saw an entry");
+	ck_assert_msg(st.torn == 0, "%ld torn entries out of %ld read",
+		      st.torn, st.seen);
+	for (i = 0; i < N(owned); i++) {
+		struct kashim_fd e;
+
+		ck_assert_int_eq(fdt_lock(owned[i], &e), 0);
+		fdt_unlock(owned[i], &e);
+	}
+}
+END_TEST
+
+/* A program racing its own fds: one thread opens while another closes or
+ * edits the same numbers (close_range in one thread, accept in another).
+ * Entries may then mix two writes, but none may be left held. */
+static void *racer(void *arg)
+{
+	struct owner_stress *st = arg;
+	uint32_t s = 31337;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
+		uint32_t r = next_rand(&s);
+		int fd = owned[r % N(owned)];
+		struct kashim_fd e;
+
+		if (r & 0x100) {
+			fdt_forget(fd);
+		} else if (fdt_lock(fd, &e) == 0) {
+			e.cnt++;
+			fdt_unlock(fd, &e);
+		}
+		__atomic_fetch_add(&st->passes, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+START_TEST(stress_racing_writers_leave_nothing_held)
+{
+	static struct owner_stress st;
+	pthread_t o, r;
+	int i;
+
+	ck_assert_int_eq(pthread_create(&r, NULL, racer, &st), 0);
+	ck_assert_int_eq(pthread_create(&o, NULL, owner, &st), 0);
+	ck_assert_int_eq(pthread_join(o, NULL), 0);
+	ck_assert_int_eq(pthread_join(r, NULL), 0);
+	for (i = 0; i < N(owned); i++) {
+		struct kashim_fd e;
+
+		ck_assert_msg(fdt_lock(owned[i], &e) == 0, "fd %d left held",
+			      owned[i]);
+		fdt_unlock(owned[i], &e);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------- suite */
 
 static Suite *fdtable_suite(void)
@@ -858,8 +1172,18 @@ static Suite *fdtable_suite(void)
 	tcase_add_test(tc, vfork_child_does_not_edit_parent_table);
 	tcase_add_test(tc, fork_child_owns_its_table_after_fork);
 
+	tc = kt_tcase(s, "new sockets and marks", TIMEOUT);
+	tcase_add_test(tc, store_new_round_trip);
+	tcase_add_test(tc, store_new_waits_for_a_held_entry);
+	tcase_add_test(tc, read_front_then_store_accepted);
+	tcase_add_test(tc, head_look_agrees);
+	tcase_add_test(tc, mark_sets_a_flag_once);
+	tcase_add_test(tc, mark_misses_a_rewritten_entry);
+
 	tc = kt_tcase(s, "stress", STRESS_TIMEOUT);
 	tcase_add_test(tc, stress_no_torn_entries);
+	tcase_add_test(tc, stress_new_entries_and_marks);
+	tcase_add_test(tc, stress_racing_writers_leave_nothing_held);
 	return s;
 }
 

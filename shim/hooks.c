@@ -160,15 +160,27 @@ static inline long looked_kernel(int fd, long r)
 
 /* ---- socket, connect, listen ------------------------------------------- */
 
+/* Made the way glibc makes it, where glibc is behind (direct.h).  What
+ * kashim does with the new fd never sets errno (the table keeps it across
+ * a page's mmap); init, which may run here first, keeps it itself. */
 KASHIM_EXPORT int socket(int domain, int type, int protocol)
 {
-	int fd = KASHIM_REAL(socket)(domain, type, protocol);
-	int saved = errno;
+	long fd;
 
-	if (fd >= 0 && kashim_active())
-		kashim_on_socket(fd, domain, type, protocol);
-	errno = saved;
-	return fd;
+	if (KASHIM_LIKELY(kashim_direct_plain())) {
+		fd = kernel_socket(domain, type, protocol);
+		if (KASHIM_UNLIKELY(kashim_kernel_failed(fd))) {
+			*errno_ptr() = (int)-fd;
+			return -1;
+		}
+	} else {
+		fd = KASHIM_REAL(socket)(domain, type, protocol);
+		if (fd < 0)
+			return (int)fd;
+	}
+	if (kashim_active())
+		kashim_on_socket((int)fd, domain, type, protocol);
+	return (int)fd;
 }
 
 /* Only a socket whose user timeout waits for the handshake (a SYN count is

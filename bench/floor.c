@@ -1,10 +1,9 @@
 /* kashim-floor: the least a keepalive preload can do, for `make bench`.
  *
- * It hooks socket() alone and puts kashim's five default options on every
- * TCP socket it makes (SO_KEEPALIVE 1, TCP_KEEPIDLE 60, TCP_KEEPINTVL 10,
- * TCP_KEEPCNT 6, TCP_USER_TIMEOUT 120000 ms: the auto value for those),
- * there and then: five setsockopt calls per socket, no table, no log, no
- * filter, no respect for the program's own options.  An accepted socket
+ * It hooks socket() alone and puts kashim's five default options
+ * (floor.h) on every TCP socket it makes, there and then: five setsockopt
+ * calls per socket, no table, no log, no filter, no respect for the
+ * program's own options.  An accepted socket
  * inherits the listener's.  The bench runs it as the "floor" variant, so
  * its connect row is the cost no keepalive preload can avoid (the calls
  * and the kernel's keepalive timers); kashim's rows are read against it.
@@ -15,6 +14,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+
+#include "floor.h"
 
 #define FLOOR_EXPORT __attribute__((visibility("default")))
 
@@ -27,17 +28,11 @@ __attribute__((constructor)) static void floor_init(void)
 
 static void keepalive(int fd)
 {
-	static const int opts[5][3] = {
-		{ SOL_SOCKET, SO_KEEPALIVE, 1 },
-		{ IPPROTO_TCP, TCP_KEEPIDLE, 60 },
-		{ IPPROTO_TCP, TCP_KEEPINTVL, 10 },
-		{ IPPROTO_TCP, TCP_KEEPCNT, 6 },
-		{ IPPROTO_TCP, TCP_USER_TIMEOUT, 120000 },
-	};
 	int i;
 
-	for (i = 0; i < 5; i++)
-		setsockopt(fd, opts[i][0], opts[i][1], &opts[i][2], sizeof(int));
+	for (i = 0; i < FLOOR_NOPTS; i++)
+		setsockopt(fd, floor_opts[i][0], floor_opts[i][1],
+			   &floor_opts[i][2], sizeof(int));
 }
 
 FLOOR_EXPORT int socket(int domain, int type, int protocol)

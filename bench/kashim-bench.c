@@ -50,7 +50,9 @@
  *                     w_accept_paired): the accept cost to a few tenths of
  *                     a percent, where the accept mode's sets differ by
  *                     several percent
- *   connect-paired    the same for socket+connect+close (w_connect_paired)
+ *   connect-paired    the same for socket+connect+close (w_connect_paired);
+ *                     then kashim and kashim+log against the floor made in
+ *                     the same process (floor_socket)
  *   pingpong-paired   1-byte round trips on two connections in turn, one
  *                     with kashim, one without (w_pp_paired_server)
  *
@@ -86,6 +88,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "floor.h"
 
 /* bench/fortify.c, compiled with -D_FORTIFY_SOURCE=2 */
 ssize_t bench_read_fortified(int fd);
@@ -893,6 +897,24 @@ static double pconn_batch(int side)
 	return now() - t;
 }
 
+/* KB_PAIR_FLOOR set: side 0 is the floor itself, in this process --
+ * libc's socket() and then libc's setsockopt() with the floor's five
+ * options (floor.h), what kashim-floor.so does -- so kashim's connect is
+ * read against the least a keepalive preload must do on the same sockets,
+ * kernel work and all, with no second process to differ in. */
+static int (*floor_real_socket)(int, int, int);
+static int (*floor_real_setsockopt)(int, int, int, const void *, socklen_t);
+
+static int floor_socket(int domain, int type, int protocol)
+{
+	int fd = floor_real_socket(domain, type, protocol), i;
+
+	for (i = 0; fd >= 0 && i < FLOOR_NOPTS; i++)
+		floor_real_setsockopt(fd, floor_opts[i][0], floor_opts[i][1],
+				      &floor_opts[i][2], sizeof(int));
+	return fd;
+}
+
 static void w_connect_paired(long rounds)
 {
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
@@ -909,6 +931,14 @@ static void w_connect_paired(long rounds)
 	pconn.sock[1] = socket;
 	pconn.conn[1] = connect;
 	pconn.cls[1] = close;
+	if (getenv("KB_PAIR_FLOOR")) {
+		floor_real_socket = pconn.sock[0];
+		floor_real_setsockopt = (int (*)(int, int, int, const void *, socklen_t))
+			dlsym(libc, "setsockopt");
+		if (!floor_real_setsockopt)
+			die("dlsym libc setsockopt: %s", dlerror());
+		pconn.sock[0] = floor_socket;
+	}
 	if (empty) {
 		pconn.sock[1] = pconn.sock[0];
 		pconn.conn[1] = pconn.conn[0];
@@ -1313,6 +1343,7 @@ struct variant {
 	int timed_only;    /* not run in the memory modes */
 	const char *cgroup; /* kernel mode: the measured workers join it */
 	const char *alt_cgroup; /* paired modes: where side 0's sockets are made */
+	int floor_side;    /* connect-paired: side 0 is the floor, in-process */
 };
 
 static struct {
@@ -1397,6 +1428,8 @@ static pid_t spawn_worker(enum mode m, const struct variant *v, int server,
 				 n, NULL };
 		char **env;
 
+		if (m == M_CONNECT_PAIRED && v->floor_side)
+			setenv("KB_PAIR_FLOOR", "1", 1);
 		if (is_paired(m) && v->alt_cgroup) {
 			setenv("KB_PAIR_EMPTY", v->alt_cgroup, 1);
 			setenv("KB_PAIR_COVERED", v->cgroup, 1);
@@ -1823,31 +1856,91 @@ static int bench_timed(enum mode m, const struct variant *vars, int nvars, const
 	return fail;
 }
 
-/* connect-paired's comparisons, as the connect mode's: each variant was
- * measured against its own "without", so one variant against another is
- * the ratio of their two figures. */
-static int paired_against(const struct variant *vars, int nvars, const double *meds)
+/* One paired run of variant v: its figures, from the worker's R line. */
+struct paired_result {
+	double med, h1, h2, us0, us1;
+	char hooks[HOOKS_LEN];
+};
+
+static void run_paired(enum mode m, const struct variant *v, struct paired_result *r)
 {
-	static const struct { const char *a, *b; double target; } pairs[] = {
-		{ "kashim+log", "kashim", 0.99 },
-		{ "kashim", "floor", 0.99 },
-		{ "kashim+log", "floor", 0.99 },
-		{ "kernel", "kashim", 1.0 },
-	};
+	char buf[1024];
+	const char *f;
+	char *line;
+
+	memset(r, 0, sizeof *r);
+	r->med = -1;
+	run_reporting(m, v, buf, sizeof buf);
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == 'H' && line[1] == ' ')
+			snprintf(r->hooks, sizeof r->hooks, "%s", line + 2);
+		if (line[0] != 'R' || line[1] != ' ')
+			continue;
+		if ((f = field(line, "med")))
+			r->med = atof(f);
+		if ((f = field(line, "h1")))
+			r->h1 = atof(f);
+		if ((f = field(line, "h2")))
+			r->h2 = atof(f);
+		if ((f = field(line, "us0")))
+			r->us0 = atof(f);
+		if ((f = field(line, "us1")))
+			r->us1 = atof(f);
+	}
+	if (r->med < 0)
+		die("mode %s, variant %s: no result", modes[m].name, v->label);
+}
+
+static void print_paired(const char *label, const struct paired_result *r)
+{
+	printf("  %-12s ratio %6.3f  (halves %.3f, %.3f; %.3f us/op without, %.3f with)",
+	       label, r->med, r->h1, r->h2, r->us0, r->us1);
+}
+
+static int verdict(double r, double target)
+{
+	int pass = r >= target - 1e-9;
+
+	printf("   target >= %.3g  %s\n", target, pass ? "PASS" : "FAIL");
+	return !pass;
+}
+
+/* connect-paired against the floor: kashim and kashim+log run again, each
+ * with the floor as its side 0 in the same process (KB_PAIR_FLOOR), so the
+ * two sides make the same sockets with the same options and differ only
+ * in kashim's bookkeeping.  Their ratios are the targets' figures;
+ * kashim+log / kashim is the ratio of the two.  kernel / kashim stays a
+ * ratio of two processes' figures, as the connect mode's. */
+static int paired_floor(const struct variant *vars, int nvars, const double *meds)
+{
+	const char *labels[2] = { "kashim", "kashim+log" };
+	double vs_floor[2] = { -1, -1 };
+	int k = find_variant(vars, nvars, "kernel");
+	int a = find_variant(vars, nvars, "kashim");
 	int fail = 0;
 
-	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-		int a = find_variant(vars, nvars, pairs[i].a);
-		int b = find_variant(vars, nvars, pairs[i].b);
-		double r;
+	printf("  against the floor, in one process (side 0: libc + the floor's five options):\n");
+	for (int i = 0; i < 2; i++) {
+		struct variant v;
+		struct paired_result r;
+		int vi = find_variant(vars, nvars, labels[i]);
 
-		if (a < 0 || b < 0 || meds[a] <= 0 || meds[b] <= 0)
+		if (vi < 0)
 			continue;
-		r = meds[a] / meds[b];
-		printf("  %s / %s:  %.3f   target >= %.2f  %s\n", pairs[i].a,
-		       pairs[i].b, r, pairs[i].target,
-		       r >= pairs[i].target - 1e-9 ? "PASS" : "FAIL");
-		fail |= r < pairs[i].target - 1e-9;
+		v = vars[vi];
+		v.floor_side = 1;
+		run_paired(M_CONNECT_PAIRED, &v, &r);
+		vs_floor[i] = r.med;
+		print_paired(labels[i], &r);
+		fail |= verdict(r.med, 0.99);
+	}
+	if (vs_floor[0] > 0 && vs_floor[1] > 0) {
+		printf("  kashim+log / kashim:  %.3f", vs_floor[1] / vs_floor[0]);
+		fail |= verdict(vs_floor[1] / vs_floor[0], 0.99);
+	}
+	if (k >= 0 && a >= 0 && meds[k] > 0 && meds[a] > 0) {
+		printf("  kernel / kashim:  %.3f", meds[k] / meds[a]);
+		fail |= verdict(meds[k] / meds[a], 1.0);
 	}
 	return fail;
 }
@@ -1863,49 +1956,26 @@ static int bench_paired(enum mode m, const struct variant *vars, int nvars, cons
 		meds[vi] = -1;
 	printf("%-17s %s\n", modes[m].name, modes[m].what);
 	for (vi = 1; vi < nvars; vi++) {
-		char buf[1024], hooks[HOOKS_LEN] = "";
-		double med = -1, h1 = 0, h2 = 0, us0 = 0, us1 = 0;
-		const char *f;
-		char *line;
+		struct paired_result r;
 		int kernel = vars[vi].alt_cgroup != NULL;
 
 		if (vars[vi].cgroup && !kernel)
 			continue;
-		run_reporting(m, &vars[vi], buf, sizeof buf);
-		for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-			if (line[0] == 'H' && line[1] == ' ')
-				snprintf(hooks, sizeof hooks, "%s", line + 2);
-			if (line[0] != 'R' || line[1] != ' ')
-				continue;
-			if ((f = field(line, "med")))
-				med = atof(f);
-			if ((f = field(line, "h1")))
-				h1 = atof(f);
-			if ((f = field(line, "h2")))
-				h2 = atof(f);
-			if ((f = field(line, "us0")))
-				us0 = atof(f);
-			if ((f = field(line, "us1")))
-				us1 = atof(f);
-		}
-		if (med < 0)
-			die("mode %s, variant %s: no result", modes[m].name, vars[vi].label);
-		meds[vi] = med;
-		printf("  %-12s ratio %6.3f  (halves %.3f, %.3f; %.3f us/op without, %.3f with)",
-		       vars[vi].label, med, h1, h2, us0, us1);
+		run_paired(m, &vars[vi], &r);
+		meds[vi] = r.med;
+		print_paired(vars[vi].label, &r);
 		if (is_main(&vars[vi], lib) || is_log(&vars[vi], lib) || kernel) {
 			/* kernel mode hooks no I/O call: 1.00 to two places */
 			double target = kernel && m == M_PP_PAIRED ? 0.995 : modes[m].target;
-			int pass = med >= target;
-			printf("   target >= %.3g  %s", target, pass ? "PASS" : "FAIL");
-			fail |= !pass;
+			fail |= verdict(r.med, target);
+		} else {
+			printf("\n");
 		}
-		printf("\n");
 		if (!vars[vi].is_control)
-			printf("  %-12s resolved: %s\n", "", hooks);
+			printf("  %-12s resolved: %s\n", "", r.hooks);
 	}
 	if (m == M_CONNECT_PAIRED)
-		fail |= paired_against(vars, nvars, meds);
+		fail |= paired_floor(vars, nvars, meds);
 	printf("\n");
 	return fail;
 }
@@ -2226,18 +2296,18 @@ int main(int argc, char **argv)
 			die("mkstemp: %s", strerror(errno));
 		close(fd);
 		snprintf(logenv, sizeof logenv, "KASHIM_LOG=%s", logpath);
-		vars[nvars++] = (struct variant){ "kashim+log", lib, logenv, 0, 1, NULL, NULL };
+		vars[nvars++] = (struct variant){ "kashim+log", lib, logenv, 0, 1, NULL, NULL, 0 };
 	}
 	if (floor_lib)
-		vars[nvars++] = (struct variant){ "floor", floor_lib, NULL, 0, 1, NULL, NULL };
+		vars[nvars++] = (struct variant){ "floor", floor_lib, NULL, 0, 1, NULL, NULL, 0 };
 	if (kernel && (kcg = kernel_setup(kernel)) != NULL) {
 		driver_pid = getpid();
 		teardown_helper = kernel;
 		atexit(teardown_at_exit);
-		vars[nvars++] = (struct variant){ "kernel", NULL, NULL, 0, 1, kcg, empty_cg };
-		vars[nvars++] = (struct variant){ "cgroup", NULL, NULL, 0, 1, empty_cg, NULL };
+		vars[nvars++] = (struct variant){ "kernel", NULL, NULL, 0, 1, kcg, empty_cg, 0 };
+		vars[nvars++] = (struct variant){ "cgroup", NULL, NULL, 0, 1, empty_cg, NULL, 0 };
 	}
-	vars[nvars++] = (struct variant){ "control", NULL, NULL, 1, 0, NULL, NULL };
+	vars[nvars++] = (struct variant){ "control", NULL, NULL, 1, 0, NULL, NULL, 0 };
 
 	self_exe = abs_path("/proc/self/exe");
 	{

@@ -18,7 +18,7 @@ BENCH_BIN    := build/bench/kashim-bench
 BENCH_CFLAGS := -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE
 BENCH_ARGS   ?=
 
-build/bench/kashim-bench.o: bench/kashim-bench.c mk/bench.mk
+build/bench/kashim-bench.o: bench/kashim-bench.c bench/floor.h mk/bench.mk
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=0 -c -o $@ $<
 
@@ -36,7 +36,7 @@ $(BENCH_BIN): build/bench/kashim-bench.o build/bench/fortify.o
 # on every TCP socket and keeps no state (bench/floor.c); never installed.
 BENCH_FLOOR := build/bench/kashim-floor.so
 
-$(BENCH_FLOOR): bench/floor.c mk/bench.mk
+$(BENCH_FLOOR): bench/floor.c bench/floor.h mk/bench.mk
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< -ldl
 

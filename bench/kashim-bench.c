@@ -1623,29 +1623,43 @@ static void run_reporting(enum mode m, const struct variant *v, char *buf, size_
 	end_set(pid, m, v);
 }
 
+/* A worker's report: its H line (the hooks it resolved) into hooks, and
+ * the named fields of its R line into vals; 0 when there was no R line. */
+static int parse_report(char *buf, char *hooks, size_t hooks_len,
+			const char *const *names, double *vals, int n)
+{
+	int seen = 0;
+	char *line;
+
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == 'H' && line[1] == ' ')
+			snprintf(hooks, hooks_len, "%s", line + 2);
+		if (line[0] != 'R' || line[1] != ' ')
+			continue;
+		seen = 1;
+		for (int k = 0; k < n; k++) {
+			const char *f = field(line, names[k]);
+			if (f)
+				vals[k] = atof(f);
+		}
+	}
+	return seen;
+}
+
 static void run_memory(enum mode m, const struct variant *v, struct mem_result *res)
 {
+	static const char *const names[] = { "n", "delta", "rss" };
+	double vals[3] = { -1, 0, 0 };
 	char buf[2048];
-	char *line;
 
 	run_reporting(m, v, buf, sizeof buf);
 	memset(res, 0, sizeof *res);
-	res->n = -1;
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		const char *f;
-		if (line[0] == 'H' && line[1] == ' ')
-			snprintf(res->hooks, sizeof res->hooks, "%s", line + 2);
-		if (line[0] != 'R' || line[1] != ' ')
-			continue;
-		if ((f = field(line, "n")))
-			res->n = atol(f);
-		if ((f = field(line, "delta")))
-			res->delta = atol(f);
-		if ((f = field(line, "rss")))
-			res->rss = atol(f);
-	}
-	if (res->n < 0)
+	if (!parse_report(buf, res->hooks, sizeof res->hooks, names, vals, 3) ||
+	    vals[0] < 0)
 		die("mode %s, variant %s: no result", modes[m].name, v->label);
+	res->n = (long)vals[0];
+	res->delta = (long)vals[1];
+	res->rss = (long)vals[2];
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1864,31 +1878,20 @@ struct paired_result {
 
 static void run_paired(enum mode m, const struct variant *v, struct paired_result *r)
 {
+	static const char *const names[] = { "med", "h1", "h2", "us0", "us1" };
+	double vals[5] = { -1, 0, 0, 0, 0 };
 	char buf[1024];
-	const char *f;
-	char *line;
 
 	memset(r, 0, sizeof *r);
-	r->med = -1;
 	run_reporting(m, v, buf, sizeof buf);
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (line[0] == 'H' && line[1] == ' ')
-			snprintf(r->hooks, sizeof r->hooks, "%s", line + 2);
-		if (line[0] != 'R' || line[1] != ' ')
-			continue;
-		if ((f = field(line, "med")))
-			r->med = atof(f);
-		if ((f = field(line, "h1")))
-			r->h1 = atof(f);
-		if ((f = field(line, "h2")))
-			r->h2 = atof(f);
-		if ((f = field(line, "us0")))
-			r->us0 = atof(f);
-		if ((f = field(line, "us1")))
-			r->us1 = atof(f);
-	}
-	if (r->med < 0)
+	if (!parse_report(buf, r->hooks, sizeof r->hooks, names, vals, 5) ||
+	    vals[0] < 0)
 		die("mode %s, variant %s: no result", modes[m].name, v->label);
+	r->med = vals[0];
+	r->h1 = vals[1];
+	r->h2 = vals[2];
+	r->us0 = vals[3];
+	r->us1 = vals[4];
 }
 
 static void print_paired(const char *label, const struct paired_result *r)

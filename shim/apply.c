@@ -82,12 +82,12 @@ static void classify(int fd, struct kashim_fd *e)
  * syscall, a return the predictor gets wrong, five times a connect. */
 static void set_options(int fd, const struct kashim_plan *p)
 {
-	int i, direct = kashim_direct_plain();
+	int i;
 
 	for (i = 0; i < p->n; i++) {
 		const struct kashim_opt *o = &p->opt[i];
 
-		if (direct)
+		if (KASHIM_LIKELY(kashim_direct_plain()))
 			kernel_setsockopt(fd, o->level, o->name, &o->value,
 					  sizeof(int));
 		else

@@ -853,7 +853,10 @@ struct stress {
 	int stop;               /* writers are done */
 	long passes;            /* completed walks by the walker */
 	long writers_done;
-	long torn, seen, lock_torn;
+	long torn, seen, lock_torn, marks;
+	const int *fds;         /* what the reader reads */
+	int nfds;
+	int (*whole)(const struct kashim_fd *e);        /* and how it checks */
 };
 
 struct writer_arg {
@@ -944,10 +947,10 @@ static void *reader(void *arg)
 	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
 		struct kashim_fd e;
 
-		fdt_read(hot[next_rand(&s) % N(hot)], &e);
+		fdt_read(st->fds[next_rand(&s) % (uint32_t)st->nfds], &e);
 		if (is_zero_but_seq(&e))
 			continue;
-		if (!consistent(&e))
+		if (!st->whole(&e))
 			__atomic_fetch_add(&st->torn, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&st->seen, 1, __ATOMIC_RELAXED);
 	}
@@ -960,6 +963,10 @@ START_TEST(stress_no_torn_entries)
 	struct writer_arg wa[WRITERS];
 	pthread_t w[WRITERS], walk, rd;
 	int i;
+
+	st.fds = hot;
+	st.nfds = N(hot);
+	st.whole = consistent;
 
 	ck_assert_int_eq(pthread_create(&walk, NULL, walker, &st), 0);
 	ck_assert_int_eq(pthread_create(&rd, NULL, reader, &st), 0);
@@ -997,11 +1004,6 @@ END_TEST
  * and no entry may be left held. */
 static const int owned[] = { 3, 4, 5, 1022, 1023, 1024, 1025, LAST };
 
-struct owner_stress {
-	int stop;
-	long passes, marks, torn, seen;
-};
-
 /* Whole, allowing for the mark. */
 static int consistent_marked(const struct kashim_fd *e)
 {
@@ -1015,7 +1017,7 @@ static int consistent_marked(const struct kashim_fd *e)
 
 static void *owner(void *arg)
 {
-	struct owner_stress *st = arg;
+	struct stress *st = arg;
 	uint32_t s = 777;
 	long i;
 
@@ -1033,7 +1035,7 @@ static void *owner(void *arg)
 
 static void *marker(void *arg)
 {
-	struct owner_stress *st = arg;
+	struct stress *st = arg;
 	uint32_t s = 4242;
 
 	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
@@ -1048,32 +1050,17 @@ static void *marker(void *arg)
 	return NULL;
 }
 
-static void *owner_reader(void *arg)
-{
-	struct owner_stress *st = arg;
-	uint32_t s = 99;
-
-	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
-		struct kashim_fd e;
-
-		fdt_read(owned[next_rand(&s) % N(owned)], &e);
-		if (is_zero_but_seq(&e))
-			continue;
-		if (!consistent_marked(&e))
-			__atomic_fetch_add(&st->torn, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&st->seen, 1, __ATOMIC_RELAXED);
-	}
-	return NULL;
-}
-
 START_TEST(stress_new_entries_and_marks)
 {
-	static struct owner_stress st;
+	static struct stress st;
 	pthread_t o, m, rd;
 	int i;
 
+	st.fds = owned;
+	st.nfds = N(owned);
+	st.whole = consistent_marked;
 	ck_assert_int_eq(pthread_create(&m, NULL, marker, &st), 0);
-	ck_assert_int_eq(pthread_create(&rd, NULL, owner_reader, &st), 0);
+	ck_assert_int_eq(pthread_create(&rd, NULL, reader, &st), 0);
 	ck_assert_int_eq(pthread_create(&o, NULL, owner, &st), 0);
 	ck_assert_int_eq(pthread_join(o, NULL), 0);
 	ck_assert_int_eq(pthread_join(m, NULL), 0);
@@ -1097,7 +1084,7 @@ END_TEST
  * Entries may then mix two writes, but none may be left held. */
 static void *racer(void *arg)
 {
-	struct owner_stress *st = arg;
+	struct stress *st = arg;
 	uint32_t s = 31337;
 
 	while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
@@ -1118,7 +1105,7 @@ static void *racer(void *arg)
 
 START_TEST(stress_racing_writers_leave_nothing_held)
 {
-	static struct owner_stress st;
+	static struct stress st;
 	pthread_t o, r;
 	int i;
 

@@ -2290,7 +2290,7 @@ int main(int argc, char **argv)
 	}
 	if (!lib || opt.blocks < 5 || opt.blocks > MAX_BLOCKS || opt.per_block < 1 ||
 	    opt.slice <= 0 || opt.mem_rounds < 5 || opt.mem_rounds > MAX_BLOCKS ||
-	    opt.pair_rounds < 20 * PAIR_PROCS || opt.pair_rounds > 1000000)
+	    opt.pair_rounds < 20L * PAIR_PROCS || opt.pair_rounds > 1000000)
 		usage();
 	opt.pin_auto = strcmp(pin, "auto") == 0;
 	if (opt.pin_auto || strcmp(pin, "split") == 0) {

@@ -366,6 +366,15 @@ static void settle_pending(int lfd, int nfd, struct kashim_fd *e)
 	}
 }
 
+/* An accepted socket's birth (while logging) and look-up time, from the
+ * listener's options: set_look() of an entry not yet configured. */
+static void accepted_times(const struct kashim_fd *l, int64_t *born,
+			   int64_t *look)
+{
+	*born = kashim_logging ? kashim_now_ms() : 0;
+	*look = *born ? *born + quiet_ms(l) : 0;
+}
+
 static void accepted_entry(const struct kashim_fd *l,
 			   const struct sockaddr *peer, struct kashim_fd *e)
 {
@@ -379,8 +388,7 @@ static void accepted_entry(const struct kashim_fd *l,
 	e->cnt = l->cnt;
 	if (peer)
 		set_peer(e, peer);
-	e->born_ms = kashim_logging ? kashim_now_ms() : 0;
-	set_look(e);
+	accepted_times(l, &e->born_ms, &e->look_ms);
 }
 
 /* A listener that decides per peer (KASHIM_NETS, or it was left alone):
@@ -447,7 +455,7 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 			 socklen_t len)
 {
 	struct kashim_fd l;
-	int64_t born = 0, look = 0;
+	int64_t born, look;
 
 	fdt_read_front(lfd, &l);
 	if (KASHIM_UNLIKELY(peer || l.kind != KIND_TCP ||
@@ -455,10 +463,7 @@ void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
 		after_accept_slow(lfd, nfd, peer, len);
 		return;
 	}
-	if (kashim_logging) {           /* as accepted_entry() has it */
-		born = kashim_now_ms();
-		look = born + quiet_ms(&l);
-	}
+	accepted_times(&l, &born, &look);
 	fdt_store_accepted(nfd, &l, FD_DECIDED | (l.flags & FD_CONFIGURED),
 			   look, born);
 	if (l.flags & FD_CONFIGURED)

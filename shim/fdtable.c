@@ -124,28 +124,44 @@ static inline union slot *slot_of(int fd, int create)
 
 /* Word by word, straight between the slot and the caller's struct (memcpy
  * of one word compiles to one move). */
-static void copy_words_in(const union slot *s, struct kashim_fd *out)
+static void copy_words_in(const union slot *s, struct kashim_fd *out,
+			  unsigned n)
 {
 	unsigned i;
 
 #pragma GCC unroll 8
-	for (i = 0; i < WORDS; i++) {
+	for (i = 0; i < n; i++) {
 		uint64_t w = __atomic_load_n(&s->w[i], __ATOMIC_RELAXED);
 
 		memcpy((char *)out + i * sizeof(w), &w, sizeof(w));
 	}
 }
 
+/* Word 0 with seq put in it, by a shift where the byte order allows. */
+static uint64_t with_seq(uint64_t w0, uint32_t seq)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	_Static_assert(offsetof(struct kashim_fd, seq) == 0, "seq first");
+	return (w0 & ~0xffffffffULL) | seq;
+#else
+	union slot n;
+
+	n.w[0] = w0;
+	n.fd.seq = seq;
+	return n.w[0];
+#endif
+}
+
 /* Word 0 also holds seq; the writer owns seq (it is odd), so writing back
  * the value it already has keeps the whole copy word-sized. */
 static void copy_words_out(union slot *s, const struct kashim_fd *in)
 {
-	union slot w0;
+	uint64_t w0;
 	unsigned i;
 
-	memcpy(&w0.w[0], in, sizeof(w0.w[0]));
-	w0.fd.seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->w[0], w0.w[0], __ATOMIC_RELAXED);
+	memcpy(&w0, in, sizeof(w0));
+	w0 = with_seq(w0, __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED));
+	__atomic_store_n(&s->w[0], w0, __ATOMIC_RELAXED);
 #pragma GCC unroll 8
 	for (i = 1; i < WORDS; i++) {
 		uint64_t w;
@@ -155,18 +171,24 @@ static void copy_words_out(union slot *s, const struct kashim_fd *in)
 	}
 }
 
-void fdt_read(int fd, struct kashim_fd *out)
+/* The first n words of fd's entry into out, the rest zero: a copy taken
+ * while the count was even and unchanged, retried on a torn read.  Inlined,
+ * so that each reader gets a copy of its own size. */
+static inline __attribute__((always_inline)) void
+read_entry(int fd, struct kashim_fd *out, unsigned n)
 {
 	union slot *s = slot_of(fd, 0);
 	uint32_t before;
 	int tries;
 
+	memset((char *)out + n * sizeof(uint64_t), 0,
+	       sizeof(*out) - n * sizeof(uint64_t));
 	if (s && !other_bit(fd))
 		for (tries = 0; tries < SPIN_LIMIT; tries++) {
 			before = __atomic_load_n(&s->fd.seq, __ATOMIC_ACQUIRE);
 			if (before & 1)
 				continue;
-			copy_words_in(s, out);
+			copy_words_in(s, out, n);
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
 			if (__atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED) ==
 			    before)
@@ -177,31 +199,17 @@ void fdt_read(int fd, struct kashim_fd *out)
 		out->kind = KIND_OTHER;
 }
 
-/* Words 0 and 1 (kind to port) with one sequence check, the rest zero:
- * all an accept needs of its listener.  The whole entry would be three
- * times the loads and stores, right after a syscall. */
+void fdt_read(int fd, struct kashim_fd *out)
+{
+	read_entry(fd, out, WORDS);
+}
+
+/* Words 0 and 1 (kind to port): all an accept needs of its listener.  The
+ * whole entry would be three times the loads and stores, right after a
+ * syscall. */
 void fdt_read_front(int fd, struct kashim_fd *out)
 {
-	union slot *s = slot_of(fd, 0), o;
-	int tries;
-
-	if (s && !other_bit(fd))
-		for (tries = 0; tries < SPIN_LIMIT; tries++) {
-			o.w[0] = __atomic_load_n(&s->w[0], __ATOMIC_ACQUIRE);
-			if (o.fd.seq & 1)
-				continue;
-			o.w[1] = __atomic_load_n(&s->w[1], __ATOMIC_RELAXED);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (__atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED) !=
-			    o.fd.seq)
-				continue;
-			memset(&o.w[2], 0, sizeof(o) - 2 * sizeof(o.w[0]));
-			*out = o.fd;
-			return;
-		}
-	memset(out, 0, sizeof(*out));
-	if (other_bit(fd))
-		out->kind = KIND_OTHER;
+	read_entry(fd, out, 2);
 }
 
 /* Word 0 alone: whole by itself, so no sequence check is needed.  The
@@ -226,15 +234,15 @@ static struct kashim_fd_head head_of(const union slot *s)
 	return h;
 }
 
+static const struct kashim_fd_head head_unknown = { KIND_UNKNOWN, 0, ROLE_NONE, 0 };
+static const struct kashim_fd_head head_other = { KIND_OTHER, 0, ROLE_NONE, 0 };
+
 static __attribute__((noinline)) struct kashim_fd_head head_far(int fd)
 {
-	static const struct kashim_fd_head unknown = { KIND_UNKNOWN, 0, ROLE_NONE, 0 };
 	union slot *s = slot_of(fd, 0);
 
-	return s ? head_of(s) : unknown;
+	return s ? head_of(s) : head_unknown;
 }
-
-static const struct kashim_fd_head head_other = { KIND_OTHER, 0, ROLE_NONE, 0 };
 
 /* Fds below 1024 in a few instructions: accept and close ask first. */
 struct kashim_fd_head fdt_head(int fd)
@@ -246,23 +254,13 @@ struct kashim_fd_head fdt_head(int fd)
 	return head_of(&page0[fd]);
 }
 
-int64_t fdt_look_ms(int fd)
-{
-	union slot *s = slot_of(fd, 0);
-
-	if (!s || other_bit(fd))
-		return 0;
-	return (int64_t)__atomic_load_n(&s->w[LOOK_WORD], __ATOMIC_RELAXED);
-}
-
 struct kashim_fd_head fdt_head_look(int fd, int64_t *look_ms)
 {
-	static const struct kashim_fd_head unknown = { KIND_UNKNOWN, 0, ROLE_NONE, 0 };
 	union slot *s = slot_of(fd, 0);
 
 	*look_ms = 0;
 	if (!s)
-		return unknown;
+		return head_unknown;
 	if (other_bit(fd))
 		return head_other;
 	*look_ms = (int64_t)__atomic_load_n(&s->w[LOOK_WORD], __ATOMIC_RELAXED);
@@ -310,7 +308,7 @@ static int lock_slot(int fd, struct kashim_fd *e)
 
 	if (!s || take(s) != 0)
 		return -1;
-	copy_words_in(s, e);
+	copy_words_in(s, e, WORDS);
 	return 0;
 }
 
@@ -329,14 +327,21 @@ void fdt_unlock(int fd, const struct kashim_fd *e)
 	give_back(s);
 }
 
+/* The slot a new entry goes in, its "not TCP" bit cleared; the table's
+ * owner claimed with the first TCP entry. */
+static union slot *slot_new(int fd, int tcp)
+{
+	if (tcp)
+		claim_owner();
+	if (KASHIM_UNLIKELY(other_bit(fd)))
+		set_other_bit(fd, 0);
+	return slot_of(fd, 1);
+}
+
 void fdt_store(int fd, const struct kashim_fd *e)
 {
-	union slot *s;
+	union slot *s = slot_new(fd, e->kind == KIND_TCP);
 
-	if (e->kind == KIND_TCP)
-		claim_owner();
-	set_other_bit(fd, 0);
-	s = slot_of(fd, 1);
 	if (s && take(s) == 0) {        /* the old content is not needed */
 		copy_words_out(s, e);
 		give_back(s);
@@ -357,14 +362,6 @@ static int take_new(union slot *s)
 	return 0;
 }
 
-static union slot *slot_new(int fd, int tcp)
-{
-	if (tcp)
-		claim_owner();
-	if (KASHIM_UNLIKELY(other_bit(fd)))
-		set_other_bit(fd, 0);
-	return slot_of(fd, 1);
-}
 
 void fdt_store_new(int fd, const struct kashim_fd *e)
 {
@@ -386,19 +383,6 @@ _Static_assert(offsetof(struct kashim_fd, role) < 8 &&
 	       offsetof(struct kashim_fd, port) < 16,
 	       "role and flags in word 0, port in word 1");
 
-static uint64_t with_seq(uint64_t w0, uint32_t seq)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	_Static_assert(offsetof(struct kashim_fd, seq) == 0, "seq first");
-	return (w0 & ~0xffffffffULL) | seq;
-#else
-	union slot n;
-
-	n.w[0] = w0;
-	n.fd.seq = seq;
-	return n.w[0];
-#endif
-}
 
 static void accepted_words(const struct kashim_fd *l, uint8_t flags,
 			   uint64_t w[2])

@@ -93,13 +93,11 @@ struct kashim_fd_head {         /* the entry's bytes from kind to flags */
 };
 struct kashim_fd_head fdt_head(int fd);
 
-/* The entry's look_ms alone, one load (0 for an fd kashim does not track). */
-int64_t fdt_look_ms(int fd);
-
-/* fdt_head and fdt_look_ms in one look at the entry, all that close()
- * needs to decide whether to look (report.c).  The two words are read
- * without a sequence check: a writer racing a close of the same fd is a
- * program's own race, and at worst costs one poll too many or too few. */
+/* fdt_head, and the entry's look_ms in *look_ms (0 for an fd kashim does
+ * not track), in one look at the entry: all that close() needs to decide
+ * whether to look (report.c).  The two words are read without a sequence
+ * check: a writer racing a close of the same fd is a program's own race,
+ * and at worst costs one poll too many or too few. */
 struct kashim_fd_head fdt_head_look(int fd, int64_t *look_ms);
 
 /* Take the entry for writing: returns 0 and a copy in *e, or -1 when fd is

@@ -111,6 +111,7 @@ static int consistent(const struct kashim_fd *e)
 static void assert_unknown(int fd)
 {
 	struct kashim_fd e;
+	int64_t look = -1;
 
 	struct kashim_fd_head h = fdt_head(fd);
 
@@ -121,13 +122,16 @@ static void assert_unknown(int fd)
 	ck_assert_msg(h.kind == KIND_UNKNOWN && h.role == ROLE_NONE &&
 		      h.flags == 0, "fd %d: head is not unknown (kind %d)",
 		      fd, h.kind);
-	ck_assert_msg(fdt_look_ms(fd) == 0, "fd %d: look_ms %lld, want 0", fd,
-		      (long long)fdt_look_ms(fd));
+	fdt_head_look(fd, &look);
+	ck_assert_msg(look == 0, "fd %d: look_ms %lld, want 0", fd,
+		      (long long)look);
 }
 
 static void assert_entry(int fd, const struct kashim_fd *want)
 {
 	struct kashim_fd e;
+	struct kashim_fd_head hl;
+	int64_t look = -1;
 
 	struct kashim_fd_head h = fdt_head(fd);
 
@@ -140,9 +144,12 @@ static void assert_entry(int fd, const struct kashim_fd *want)
 		      h.flags == want->flags, "fd %d: head %d/%d/%#x, want "
 		      "%d/%d/%#x", fd, h.kind, h.role, h.flags, want->kind,
 		      want->role, want->flags);
-	/* So does the one-word read of look_ms (close() decides by the two). */
-	ck_assert_msg(fdt_look_ms(fd) == want->look_ms, "fd %d: look_ms %lld, "
-		      "want %lld", fd, (long long)fdt_look_ms(fd),
+	/* So does the read of head and look_ms close() decides by. */
+	hl = fdt_head_look(fd, &look);
+	ck_assert_msg(hl.kind == h.kind && hl.role == h.role &&
+		      hl.flags == h.flags, "fd %d: head and look disagree", fd);
+	ck_assert_msg(look == want->look_ms, "fd %d: look_ms %lld, "
+		      "want %lld", fd, (long long)look,
 		      (long long)want->look_ms);
 }
 

@@ -19,14 +19,34 @@
  * init (kashim_apply_init) before any hook acts, and read-only after. */
 static struct kashim_config cfg;
 
+/* What the common connect needs of cfg, made once so that it reads these
+ * few lines and not the whole configuration (see KASHIM_HOT):
+ * - quiet: quiet_ms() of an entry whose user timeout is kashim's;
+ * - out_plan: the first plan of an outbound socket the program has set
+ *   no option on, which depends on the configuration alone;
+ * - out_unfiltered: no filter can turn an outbound socket away. */
+static struct {
+	int64_t quiet;
+	int out_unfiltered;
+	struct kashim_plan out_plan;
+} fast __attribute__((aligned(64)));    /* two cache lines, not three */
+
+static int64_t quiet_of_config(void);
+
 void kashim_apply_init(const struct kashim_config *from)
 {
+	static const struct kashim_fd untouched;
+
 	cfg = *from;
+	fast.quiet = quiet_of_config();
+	fast.out_unfiltered = (cfg.direction & KASHIM_DIR_OUT) &&
+			      !cfg.ports.n && !cfg.nets.n;
+	kashim_plan_first(&cfg, &untouched, 1, &fast.out_plan);
 }
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static int is_inet(const struct sockaddr *sa, socklen_t len)
+static inline int is_inet(const struct sockaddr *sa, socklen_t len)
 {
 	if (!sa || len < sizeof(sa_family_t))
 		return 0;
@@ -37,7 +57,7 @@ static int is_inet(const struct sockaddr *sa, socklen_t len)
 	return 0;
 }
 
-static void set_peer(struct kashim_fd *e, const struct sockaddr *sa)
+KASHIM_HOT static void set_peer(struct kashim_fd *e, const struct sockaddr *sa)
 {
 	memset(e->addr, 0, sizeof(e->addr));
 	e->family = (uint8_t)sa->sa_family;
@@ -80,7 +100,7 @@ static void classify(int fd, struct kashim_fd *e)
 /* Errors ignored.  Straight to the kernel where glibc is behind
  * (direct.h): a setsockopt through libc returns into this loop after its
  * syscall, a return the predictor gets wrong, five times a connect. */
-static void set_options(int fd, const struct kashim_plan *p)
+KASHIM_HOT static void set_options(int fd, const struct kashim_plan *p)
 {
 	int i;
 
@@ -111,15 +131,20 @@ void kashim_set_established(int fd, const struct kashim_fd *e)
  * minutes.  close() looks for an unread death only after that (report.c). */
 #define QUIET_MAX_MS 1000
 
-static int64_t quiet_ms(const struct kashim_fd *e)
+static int64_t quiet_of_config(void)
 {
 	long ut = cfg.user_timeout;
 
-	if ((e->user_set & OPT_UT) && !cfg.override)
-		return 0;               /* the program's own: not known */
 	if (ut != KASHIM_UT_AUTO && ut > 0 && ut < QUIET_MAX_MS)
 		return ut;
 	return QUIET_MAX_MS;            /* auto is (idle + intvl*cnt) s >= 2 s */
+}
+
+static inline int64_t quiet_ms(const struct kashim_fd *e)
+{
+	if (KASHIM_UNLIKELY(e->user_set & OPT_UT) && !cfg.override)
+		return 0;               /* the program's own: not known */
+	return fast.quiet;
 }
 
 /* Set when the entry is first configured; later (the program set an
@@ -132,7 +157,8 @@ static void set_look(struct kashim_fd *e)
 		e->look_ms = look;
 }
 
-static void mark_configured(struct kashim_fd *e, const struct kashim_plan *p)
+KASHIM_HOT static void mark_configured(struct kashim_fd *e,
+				       const struct kashim_plan *p)
 {
 	e->idle = (uint16_t)p->idle;
 	e->intvl = (uint16_t)p->intvl;
@@ -143,7 +169,7 @@ static void mark_configured(struct kashim_fd *e, const struct kashim_plan *p)
 
 /* ---- socket ------------------------------------------------------------ */
 
-void kashim_on_socket(int fd, int domain, int type, int protocol)
+KASHIM_HOT void kashim_on_socket(int fd, int domain, int type, int protocol)
 {
 	struct kashim_fd e;
 
@@ -186,11 +212,14 @@ static void fresh_tcp(struct kashim_fd *e, int family)
 	e->family = (uint8_t)family;
 }
 
-int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
+/* The plan of the common case (see fast) is read, not made. */
+KASHIM_HOT int kashim_before_connect(int fd, const struct sockaddr *sa,
+				     socklen_t len)
 {
 	struct kashim_fd e;
-	struct kashim_plan p;
-	const char *skip;
+	struct kashim_plan own;
+	const struct kashim_plan *p = &own;
+	const char *skip = NULL;
 
 	if (!is_inet(sa, len) || fdt_lock(fd, &e) != 0)
 		return 0;
@@ -206,12 +235,14 @@ int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	set_peer(&e, sa);
 	e.born_ms = kashim_logging ? kashim_now_ms() : 0;
 	e.flags |= FD_DECIDED;
-	skip = kashim_filtered_out(&cfg, KASHIM_DIR_OUT, e.port, e.family,
-				   e.addr);
+	if (KASHIM_LIKELY(fast.out_unfiltered && !e.user_set))
+		p = &fast.out_plan;
+	else if (!(skip = kashim_filtered_out(&cfg, KASHIM_DIR_OUT, e.port,
+					      e.family, e.addr)))
+		kashim_plan_first(&cfg, &e, 1, &own);
 	if (!skip) {
-		kashim_plan_first(&cfg, &e, 1, &p);
-		mark_configured(&e, &p);
-		if (p.ut_later)
+		mark_configured(&e, p);
+		if (p->ut_later)
 			e.flags |= FD_UT_LATER;
 	}
 	fdt_unlock(fd, &e);
@@ -219,10 +250,10 @@ int kashim_before_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		kashim_log_decision(fd, &e, "skipped", skip, NULL);
 		return 0;
 	}
-	set_options(fd, &p);
-	kashim_log_decision(fd, &e, "configured", NULL, &p);
+	set_options(fd, p);
+	kashim_log_decision(fd, &e, "configured", NULL, p);
 	kashim_watch_ensure();
-	return p.ut_later;
+	return p->ut_later;
 }
 
 /* ---- listen and accept ------------------------------------------------- */
@@ -320,7 +351,7 @@ static void adopt_listener(int lfd)
 /* One word of the listener's entry is enough to decide.  An entry that is
  * not a listener's is left from an earlier socket on this number (see
  * same_socket): the listener is one kashim has not seen. */
-int kashim_before_accept(int lfd)
+KASHIM_HOT int kashim_before_accept(int lfd)
 {
 	struct kashim_fd_head l = fdt_head(lfd);
 
@@ -368,8 +399,8 @@ static void settle_pending(int lfd, int nfd, struct kashim_fd *e)
 
 /* An accepted socket's birth (while logging) and look-up time, from the
  * listener's options: set_look() of an entry not yet configured. */
-static void accepted_times(const struct kashim_fd *l, int64_t *born,
-			   int64_t *look)
+KASHIM_HOT static void accepted_times(const struct kashim_fd *l,
+				      int64_t *born, int64_t *look)
 {
 	*born = kashim_logging ? kashim_now_ms() : 0;
 	*look = *born ? *born + quiet_ms(l) : 0;
@@ -451,8 +482,8 @@ after_accept_slow(int lfd, int nfd, const struct sockaddr *peer, socklen_t len)
  * little code right after the accept's own.  Nothing on it sets errno
  * (the table keeps it across a page's mmap, the watcher across its
  * start); the slow path keeps it itself. */
-void kashim_after_accept(int lfd, int nfd, const struct sockaddr *peer,
-			 socklen_t len)
+KASHIM_HOT void kashim_after_accept(int lfd, int nfd,
+				    const struct sockaddr *peer, socklen_t len)
 {
 	struct kashim_fd l;
 	int64_t born, look;

@@ -6,10 +6,11 @@
 
 #include "choose.h"
 #include "fdtable.h"
+#include "kashim.h"
 
 /* ---- TCP --------------------------------------------------------------- */
 
-int kashim_is_tcp(int domain, int type, int protocol)
+KASHIM_HOT int kashim_is_tcp(int domain, int type, int protocol)
 {
 	if (domain != AF_INET && domain != AF_INET6)
 		return 0;

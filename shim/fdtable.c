@@ -40,7 +40,7 @@ static struct {
 } tab __attribute__((aligned(256))) = { .pages = { page0 } };
 #define pages tab.pages
 
-static int other_bit(int fd)
+KASHIM_HOT static int other_bit(int fd)
 {
 	if (fd < 0 || fd >= KASHIM_FDT_PAGE)
 		return 0;
@@ -68,7 +68,7 @@ static void set_other_bit(int fd, int on)
  * 0 until the first TCP socket, so a process without one makes no getpid. */
 static long owner;
 
-static void claim_owner(void)
+KASHIM_HOT static void claim_owner(void)
 {
 	if (!__atomic_load_n(&owner, __ATOMIC_RELAXED))
 		__atomic_store_n(&owner, (long)getpid(), __ATOMIC_RELAXED);
@@ -124,6 +124,7 @@ static inline union slot *slot_of(int fd, int create)
 
 /* Word by word, straight between the slot and the caller's struct (memcpy
  * of one word compiles to one move). */
+KASHIM_HOT
 static void copy_words_in(const union slot *s, struct kashim_fd *out,
 			  unsigned n)
 {
@@ -154,6 +155,7 @@ static uint64_t with_seq(uint64_t w0, uint32_t seq)
 
 /* Word 0 also holds seq; the writer owns seq (it is odd), so writing back
  * the value it already has keeps the whole copy word-sized. */
+KASHIM_HOT
 static void copy_words_out(union slot *s, const struct kashim_fd *in)
 {
 	uint64_t w0;
@@ -207,7 +209,7 @@ void fdt_read(int fd, struct kashim_fd *out)
 /* Words 0 and 1 (kind to port): all an accept needs of its listener.  The
  * whole entry would be three times the loads and stores, right after a
  * syscall. */
-void fdt_read_front(int fd, struct kashim_fd *out)
+KASHIM_HOT void fdt_read_front(int fd, struct kashim_fd *out)
 {
 	read_entry(fd, out, 2);
 }
@@ -245,7 +247,7 @@ static __attribute__((noinline)) struct kashim_fd_head head_far(int fd)
 }
 
 /* Fds below 1024 in a few instructions: accept and close ask first. */
-struct kashim_fd_head fdt_head(int fd)
+KASHIM_HOT struct kashim_fd_head fdt_head(int fd)
 {
 	if (KASHIM_UNLIKELY((unsigned)fd >= KASHIM_FDT_PAGE))
 		return head_far(fd);
@@ -254,7 +256,7 @@ struct kashim_fd_head fdt_head(int fd)
 	return head_of(&page0[fd]);
 }
 
-struct kashim_fd_head fdt_head_look(int fd, int64_t *look_ms)
+KASHIM_HOT struct kashim_fd_head fdt_head_look(int fd, int64_t *look_ms)
 {
 	union slot *s = slot_of(fd, 0);
 
@@ -267,7 +269,7 @@ struct kashim_fd_head fdt_head_look(int fd, int64_t *look_ms)
 	return head_of(s);
 }
 
-static int take(union slot *s)
+KASHIM_HOT static int take(union slot *s)
 {
 	uint32_t seq;
 	int tries;
@@ -294,7 +296,7 @@ static int take(union slot *s)
  * in one thread what another has just opened) gets two writers.  Leave
  * the count even then: the entry may mix the two writes, which the log
  * checks against the socket anyway (report.c), but it is never left held. */
-static void give_back(union slot *s)
+KASHIM_HOT static void give_back(union slot *s)
 {
 	uint32_t seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
 
@@ -302,7 +304,7 @@ static void give_back(union slot *s)
 		__atomic_store_n(&s->fd.seq, seq + 1, __ATOMIC_RELEASE);
 }
 
-static int lock_slot(int fd, struct kashim_fd *e)
+KASHIM_HOT static int lock_slot(int fd, struct kashim_fd *e)
 {
 	union slot *s = slot_of(fd, 1);
 
@@ -312,14 +314,14 @@ static int lock_slot(int fd, struct kashim_fd *e)
 	return 0;
 }
 
-int fdt_lock(int fd, struct kashim_fd *e)
+KASHIM_HOT int fdt_lock(int fd, struct kashim_fd *e)
 {
 	if (other_bit(fd))
 		return -1;              /* known not TCP: nothing to edit */
 	return lock_slot(fd, e);
 }
 
-void fdt_unlock(int fd, const struct kashim_fd *e)
+KASHIM_HOT void fdt_unlock(int fd, const struct kashim_fd *e)
 {
 	union slot *s = slot_of(fd, 0);
 
@@ -329,7 +331,7 @@ void fdt_unlock(int fd, const struct kashim_fd *e)
 
 /* The slot a new entry goes in, its "not TCP" bit cleared; the table's
  * owner claimed with the first TCP entry. */
-static union slot *slot_new(int fd, int tcp)
+KASHIM_HOT static union slot *slot_new(int fd, int tcp)
 {
 	if (tcp)
 		claim_owner();
@@ -351,7 +353,7 @@ void fdt_store(int fd, const struct kashim_fd *e)
 /* Odd with a plain store, then the words, then even (give_back).  A count
  * already odd is a writer that should not be there: take() waits for it,
  * bounded, as for any store. */
-static int take_new(union slot *s)
+KASHIM_HOT static int take_new(union slot *s)
 {
 	uint32_t seq = __atomic_load_n(&s->fd.seq, __ATOMIC_RELAXED);
 
@@ -363,7 +365,7 @@ static int take_new(union slot *s)
 }
 
 
-void fdt_store_new(int fd, const struct kashim_fd *e)
+KASHIM_HOT void fdt_store_new(int fd, const struct kashim_fd *e)
 {
 	union slot *s = slot_new(fd, e->kind == KIND_TCP);
 
@@ -406,6 +408,7 @@ static void accepted_words(const struct kashim_fd *l, uint8_t flags,
 #endif
 }
 
+KASHIM_HOT
 void fdt_store_accepted(int fd, const struct kashim_fd *l, uint8_t flags,
 			int64_t look_ms, int64_t born_ms)
 {
@@ -445,7 +448,7 @@ static uint8_t kind_of(const union slot *s)
 	return head_of(s).kind;
 }
 
-void fdt_note_other(int fd)
+KASHIM_HOT void fdt_note_other(int fd)
 {
 	static const struct kashim_fd other = { .kind = KIND_OTHER };
 	static const struct kashim_fd zero;

@@ -163,7 +163,7 @@ static inline long looked_kernel(int fd, long r)
 /* Made the way glibc makes it, where glibc is behind (direct.h).  What
  * kashim does with the new fd never sets errno (the table keeps it across
  * a page's mmap); init, which may run here first, keeps it itself. */
-KASHIM_EXPORT int socket(int domain, int type, int protocol)
+KASHIM_HOT KASHIM_EXPORT int socket(int domain, int type, int protocol)
 {
 	long fd;
 
@@ -184,16 +184,18 @@ KASHIM_EXPORT int socket(int domain, int type, int protocol)
 }
 
 /* Only a socket whose user timeout waits for the handshake (a SYN count is
- * in force) needs connect()'s result; any other ends in a tail call. */
-KASHIM_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
+ * in force) needs connect()'s result; any other ends in a tail call.
+ * errno through errno_ptr(): no call into libc for its address. */
+KASHIM_HOT KASHIM_EXPORT int connect(int fd, const struct sockaddr *sa,
+				      socklen_t len)
 {
-	int saved = errno, later = 0, r;
+	int *ep = errno_ptr(), saved = *ep, later = 0, r;
 
 	if (kashim_active())
 		later = kashim_before_connect(fd, sa, len);
 	if (KASHIM_UNLIKELY(later))
 		kashim_ut_counted();
-	errno = saved;
+	*ep = saved;
 	if (KASHIM_LIKELY(!later))
 		return KASHIM_REAL(connect)(fd, sa, len);
 	r = KASHIM_REAL(connect)(fd, sa, len);
@@ -215,8 +217,8 @@ KASHIM_EXPORT int listen(int fd, int backlog)
 
 /* ---- accept ------------------------------------------------------------ */
 
-static int real_accept_any(int fd, struct sockaddr *sa, socklen_t *len,
-			   int flags, int four)
+KASHIM_HOT static int real_accept_any(int fd, struct sockaddr *sa,
+				      socklen_t *len, int flags, int four)
 {
 	if (four)
 		return KASHIM_REAL(accept4)(fd, sa, len, flags);
@@ -271,8 +273,8 @@ accept_with_peer(int fd, struct sockaddr *sa, socklen_t *len, int flags,
  * here), since a dead socket still names its peer (report.c).
  * No errno is saved here: what could change it (init, a slow path) keeps
  * it itself, and right after the accept every instruction counts. */
-static int kashim_accept(int fd, struct sockaddr *sa, socklen_t *len,
-			 int flags, int four)
+KASHIM_HOT static int kashim_accept(int fd, struct sockaddr *sa,
+				    socklen_t *len, int flags, int four)
 {
 	int nfd, need;
 
@@ -287,13 +289,14 @@ static int kashim_accept(int fd, struct sockaddr *sa, socklen_t *len,
 	return nfd;
 }
 
-KASHIM_EXPORT int accept(int fd, struct sockaddr *sa, socklen_t *len)
+KASHIM_HOT KASHIM_EXPORT int accept(int fd, struct sockaddr *sa,
+				     socklen_t *len)
 {
 	return kashim_accept(fd, sa, len, 0, 0);
 }
 
-KASHIM_EXPORT int accept4(int fd, struct sockaddr *sa, socklen_t *len,
-			  int flags)
+KASHIM_HOT KASHIM_EXPORT int accept4(int fd, struct sockaddr *sa,
+				      socklen_t *len, int flags)
 {
 	return kashim_accept(fd, sa, len, flags, 1);
 }
@@ -357,7 +360,7 @@ KASHIM_EXPORT int getsockopt(int fd, int level, int name, void *val,
  * written, by its peer and options (report.c).  Wiping it here would cost a
  * getpid() per close to stay safe in vfork() children, which share our
  * memory but not our fds. */
-static __attribute__((noinline)) void closing(int fd)
+KASHIM_HOT static __attribute__((noinline)) void closing(int fd)
 {
 	if (__atomic_load_n(&kashim_logging, __ATOMIC_RELAXED))
 		kashim_report_on_close(fd);
@@ -367,7 +370,7 @@ static __attribute__((noinline)) void closing(int fd)
 
 /* One load when there is no log and no connection waiting for its user
  * timeout (estab.h): then a tail jump to libc. */
-KASHIM_EXPORT int close(int fd)
+KASHIM_HOT KASHIM_EXPORT int close(int fd)
 {
 	if (KASHIM_UNLIKELY(looking()))
 		closing(fd);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "kashim.h"
 #include "logfmt.h"
 #include "real.h"
 #include "report.h"
@@ -262,7 +263,7 @@ static __attribute__((noinline)) void look_on_close(int fd)
 
 /* Neither the entry's read nor the clock's sets errno: only the look
  * saves it. */
-void kashim_report_on_close(int fd)
+KASHIM_HOT void kashim_report_on_close(int fd)
 {
 	int64_t look;
 	struct kashim_fd_head h = fdt_head_look(fd, &look);

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "fdtable.h"
+#include "kashim.h"
 #include "real.h"
 #include "report.h"
 #include "watch.h"
@@ -143,7 +144,7 @@ static void start(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-void kashim_watch_ensure(void)
+KASHIM_HOT void kashim_watch_ensure(void)
 {
 	unsigned now, seen;
 	int saved;

@@ -39,8 +39,7 @@ void kashim_apply_init(const struct kashim_config *from)
 
 	cfg = *from;
 	fast.quiet = quiet_of_config();
-	fast.out_unfiltered = (cfg.direction & KASHIM_DIR_OUT) &&
-			      !cfg.ports.n && !cfg.nets.n;
+	fast.out_unfiltered = kashim_unfiltered(&cfg, KASHIM_DIR_OUT);
 	kashim_plan_first(&cfg, &untouched, 1, &fast.out_plan);
 }
 

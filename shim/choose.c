@@ -109,6 +109,11 @@ const char *kashim_filtered_out(const struct kashim_config *cfg, int dir,
 	return NULL;
 }
 
+int kashim_unfiltered(const struct kashim_config *cfg, int dir)
+{
+	return (cfg->direction & dir) && !cfg->ports.n && !cfg->nets.n;
+}
+
 /* ---- inherited sockets ------------------------------------------------- */
 
 int kashim_guess_role(uint16_t local, uint16_t peer)

@@ -35,6 +35,11 @@ int kashim_net_selected(const struct kashim_net_filter *f, int family,
 const char *kashim_filtered_out(const struct kashim_config *cfg, int dir,
 				uint16_t port, int family, const void *addr);
 
+/* 1 when kashim_filtered_out() returns NULL for every connection of
+ * direction dir: no filter of cfg applies to it, so the hot path may skip
+ * the call. */
+int kashim_unfiltered(const struct kashim_config *cfg, int dir);
+
 /* The direction of a connection kashim did not see being made: the side
  * with the ephemeral port (Linux's default range starts at 32768) is the
  * one that connected.  Ports in host byte order; ROLE_OUT or ROLE_IN. */

@@ -21,6 +21,7 @@
 
 #include "apply.h"
 #include "born.h"
+#include "clock.h"
 #include "config.h"
 #include "estab.h"
 #include "fdtable.h"
@@ -29,7 +30,7 @@
 #include "report.h"
 #include "watch.h"
 
-int kashim_state;
+KASHIM_HOT_DATA int kashim_state;
 
 /* Read by init alone: each module is handed what it keeps of it. */
 static struct kashim_config cfg;
@@ -79,6 +80,7 @@ static void do_init(void)
 	kashim_config_load(&cfg, env, getauxval(AT_SECURE) != 0, warn_stderr,
 			   NULL);
 	if (!cfg.disable) {
+		kashim_clock_init();
 		kashim_apply_init(&cfg);
 		logging = kashim_report_init(&cfg, warn_stderr);
 		kashim_estab_init(logging);

@@ -21,6 +21,7 @@ HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 SHIM_CFLAGS = $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE \
               -fPIC -fvisibility=hidden -pthread
 SHIM_LDFLAGS = -shared -Wl,-soname,libkashim.so -Wl,-z,now -Wl,-z,relro \
+               -Wl,--sort-section=name -Wl,-Map=build/libkashim.map \
                -Wl,--version-script=build/exports.map
 SHIM_LIBS = -ldl -pthread
 
@@ -45,8 +46,12 @@ build/shim/%.o: shim/%.c $(wildcard shim/*.h) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(LIB): $(SHIM_OBJS) build/exports.map
+# The link map shows where each input section went: mk/hot-layout.sh
+# refuses a library whose per-connection code or data is not in one run.
+$(LIB): $(SHIM_OBJS) build/exports.map mk/hot-layout.sh
 	$(CC) $(SHIM_CFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJS) $(SHIM_LIBS)
+	@out=$$(sh mk/hot-layout.sh build/libkashim.map) || \
+	  { echo "$$out" >&2; rm -f $@; exit 1; }
 
 -include $(sort $(wildcard mk/*.mk))
 

@@ -214,7 +214,8 @@ fuzz-short:
 LINT_C      = $(sort $(wildcard shim/*.c tests/*.c tests/progs/*.c \
               tests/wrapper/*.c tests/hostile/*.c tests/fuzz/*.c bench/*.c \
               adopt/*.c tests/adopt/*.c settings/*.c))
-LINT_SH     = $(sort $(wildcard scripts/*) $(shell find tests -name '*.sh') \
+LINT_SH     = $(sort $(wildcard scripts/* mk/*.sh) \
+              $(shell find tests -name '*.sh') \
               $(wildcard .ci/run))
 LINT_CFLAGS = -std=gnu11 -D_GNU_SOURCE -O2 -D_FORTIFY_SOURCE=2 -Ishim -Itests -Itests/fuzz -Iadopt -Isettings \
               $(CHECK_CFLAGS)

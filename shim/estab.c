@@ -6,8 +6,9 @@
 #include "apply.h"
 #include "estab.h"
 #include "fdtable.h"
+#include "kashim.h"
 
-int kashim_io_look;
+KASHIM_HOT_DATA int kashim_io_look;
 
 void kashim_estab_init(int logging)
 {

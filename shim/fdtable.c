@@ -66,7 +66,7 @@ static void set_other_bit(int fd, int on)
  * posix_spawn users) shares our memory and runs close()/dup2() through our
  * hooks before it execs: those calls must not edit the parent's table.
  * 0 until the first TCP socket, so a process without one makes no getpid. */
-static long owner;
+KASHIM_HOT_DATA static long owner;
 
 KASHIM_HOT static void claim_owner(void)
 {

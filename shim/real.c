@@ -147,7 +147,7 @@ static void find_objects(void)
 /* direct.h: 1 once every function found is glibc's own, so that a hook
  * may make the call as glibc would without passing over another preload
  * that stands between kashim and libc. */
-int kashim_direct;
+KASHIM_HOT_DATA int kashim_direct;
 static int all_glibc;
 
 static void *lookup(const char *name)

@@ -21,8 +21,8 @@
 #define TCPINFO_NAME 11         /* TCP_INFO */
 #define TCPINFO_UT 18           /* TCP_USER_TIMEOUT */
 
-int kashim_logging;
-int kashim_debug_lines;         /* KASHIM_DEBUG, with somewhere to write */
+KASHIM_HOT_DATA int kashim_logging;
+KASHIM_HOT_DATA int kashim_debug_lines;         /* KASHIM_DEBUG, with somewhere to write */
 
 /* KASHIM_DEBUG with no KASHIM_LOG: the decision lines go to stderr. */
 int kashim_report_init(const struct kashim_config *cfg, kashim_warn_fn warn)

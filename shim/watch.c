@@ -32,7 +32,7 @@ static unsigned started_at;
 static int starting;
 
 /* KASHIM_WATCH=1 and a log to write to: set once, by kashim_watch_init(). */
-static int wanted;
+KASHIM_HOT_DATA static int wanted;
 
 void kashim_watch_init(int want)
 {
